@@ -1,0 +1,3 @@
+"""skvol.evaluation."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""skvol.features."""
+
+__all__: list[str] = []

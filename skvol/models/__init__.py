@@ -1,0 +1,3 @@
+"""skvol.models."""
+
+__all__: list[str] = []

@@ -1,0 +1,3 @@
+"""skvol.study."""
+
+__all__: list[str] = []
