@@ -1,0 +1,161 @@
+"""The study's configuration: which data, which assets, how big a run."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+#: Sessions of the assets the study knows by name (``skvol.data.intraday_panel`` sessions).
+KNOWN_SESSIONS: dict[str, str] = {
+    "BTC": "24h",
+    "BTCUSD": "24h",
+    "XBTUSD": "24h",
+    "ETH": "24h",
+    "ETHUSD": "24h",
+    "EURUSD": "fx",
+    "GBPUSD": "fx",
+    "USDJPY": "fx",
+    "USDCHF": "fx",
+    "AUDUSD": "fx",
+    "USDCAD": "fx",
+    "EURGBP": "fx",
+    "EURJPY": "fx",
+    "SPX": "us_equity",
+    "SPXUSD": "us_equity",
+    "SPY": "us_equity",
+    "NDX": "us_equity",
+    "DJI": "us_equity",
+}
+
+#: The assets of the original study, in its order.
+DEFAULT_ASSETS: tuple[str, ...] = ("BTC", "EURUSD", "SPX")
+
+SESSIONS = ("24h", "fx", "us_equity")
+
+_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
+
+
+def session_for(asset: str, overrides: dict[str, str] | None = None) -> str:
+    """Return the trading session of ``asset``: an override, else the known table.
+
+    Raises
+    ------
+    ValueError
+        When the asset is neither overridden nor known: the study never guesses a session.
+    """
+    if overrides and asset in overrides:
+        return overrides[asset]
+    key = asset.upper().replace("/", "").replace("_", "")
+    if key in KNOWN_SESSIONS:
+        return KNOWN_SESSIONS[key]
+    raise ValueError(
+        f"unknown session for asset {asset!r}: pass --session {asset}=24h|fx|us_equity "
+        f"(known assets: {', '.join(sorted(KNOWN_SESSIONS))})"
+    )
+
+
+def check_asset_name(name: str) -> str:
+    """Validate an asset name (it becomes a column prefix and a file name)."""
+    if not _NAME.match(name) or "__" in name:
+        raise ValueError(
+            f"invalid asset name {name!r}: use letters, digits, '_', '.', '-' "
+            "(starting with a letter, no '__')"
+        )
+    return name
+
+
+@dataclass(frozen=True)
+class StudyConfig:
+    """Everything one run of the study depends on.
+
+    Parameters
+    ----------
+    data : str
+        ``"simulated"`` (the built-in :func:`skvol.data.simulate_market`), ``"kaggle"``
+        (the Kaggle minute-bar dataset through :func:`skvol.data.download_kaggle`), or the
+        path of a folder holding one sub-folder or file per asset.
+    assets : tuple of str
+        Asset names, in the order the report lists them.
+    paths : dict of str to Path
+        Explicit data path per asset (``--assets NAME=PATH``); empty otherwise.
+    sessions : dict of str to str
+        Session overrides per asset (``--session NAME=SESSION``); known assets need none.
+    out : Path
+        Output folder for the report, figures, tables and ``metrics.json``.
+    quick : bool
+        Shrink days, folds and epochs so the run takes well under a minute.
+    seed : int
+        Seed of the simulated market and of every model.
+    freq : str
+        Intraday bin width of the panel.
+    levels : tuple of float
+        VaR confidence levels backtested.
+    min_coverage : float
+        Minimum share of observed bins for a day to enter the panel.
+    n_days : int or None
+        Days of the simulated market (None: 250 quick, 1000 full).
+    max_days : int or None
+        Keep only the last ``max_days`` days of each asset (None: 400 quick, all full).
+    """
+
+    data: str = "simulated"
+    assets: tuple[str, ...] = DEFAULT_ASSETS
+    paths: dict[str, Path] = field(default_factory=dict)
+    sessions: dict[str, str] = field(default_factory=dict)
+    out: Path = Path("results")
+    quick: bool = False
+    seed: int = 0
+    freq: str = "5min"
+    levels: tuple[float, ...] = (0.95, 0.99)
+    min_coverage: float = 0.8
+    n_days: int | None = None
+    max_days: int | None = None
+
+    def with_(self, **changes) -> StudyConfig:
+        """Return a copy with some fields changed."""
+        return replace(self, **changes)
+
+    @property
+    def simulated_days(self) -> int:
+        """Days of the simulated market."""
+        if self.n_days is not None:
+            return self.n_days
+        return 250 if self.quick else 1000
+
+    @property
+    def day_limit(self) -> int | None:
+        """Last days kept per asset (None keeps all)."""
+        if self.max_days is not None:
+            return self.max_days
+        return 400 if self.quick else None
+
+    @property
+    def n_splits(self) -> int:
+        """Walk-forward folds."""
+        return 2 if self.quick else 5
+
+    @property
+    def test_fraction(self) -> float:
+        """Share of the days forecast out of sample, over all folds together."""
+        return 0.4 if self.quick else 0.5
+
+    @property
+    def max_epochs(self) -> int:
+        """Training epochs of the recurrent models."""
+        return 8 if self.quick else 60
+
+    @property
+    def lookback(self) -> int:
+        """Look-back window of the recurrent models, in days."""
+        return 10 if self.quick else 22
+
+    @property
+    def hidden_size(self) -> int:
+        """Hidden units of the recurrent models."""
+        return 8 if self.quick else 32
+
+    @property
+    def patience(self) -> int:
+        """Early-stopping patience of the recurrent models, in epochs."""
+        return 3 if self.quick else 10
