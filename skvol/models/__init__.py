@@ -1,3 +1,15 @@
-"""skvol.models."""
+"""skvol.models: recurrent (skorch/PyTorch) regressors and the HAR benchmark."""
 
-__all__: list[str] = []
+from skvol.models._har import HARRegressor
+from skvol.models._lstm import (
+    AttentionLSTMRegressor,
+    LSTMRegressor,
+    ProbabilisticLSTMRegressor,
+)
+
+__all__ = [
+    "AttentionLSTMRegressor",
+    "HARRegressor",
+    "LSTMRegressor",
+    "ProbabilisticLSTMRegressor",
+]

@@ -1,0 +1,265 @@
+"""The private base of the recurrent regressors: a scikit-learn estimator around skorch.
+
+skorch's own ``NeuralNetRegressor`` is not a compliant scikit-learn estimator (it fails
+most of ``check_estimator``). The regressors here are plain ``BaseEstimator`` classes with
+flat hyper-parameters; ``fit`` validates the data, standardises it, builds look-back
+windows, and only then builds and trains a :class:`skorch.NeuralNet` (``net_``).
+"""
+
+from __future__ import annotations
+
+import logging
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.utils import check_random_state
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted, validate_data
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EarlyStopping, ProgressBar
+from torch.utils.data import Subset
+
+from skvol._history import carry, date_index, prepend
+from skvol.models._windows import lookback_windows
+
+logger = logging.getLogger(__name__)
+
+
+def _log_info(message: str) -> None:
+    logger.info(message)
+
+
+class RecentValidationSplit:
+    """skorch ``train_split`` that holds out the most recent ``n_valid`` windows.
+
+    The dataset rows are in time order, so the validation part is the end of the
+    training period, never the oldest rows and never shuffled.
+    """
+
+    def __init__(self, n_valid: int):
+        self.n_valid = n_valid
+
+    def __call__(self, dataset, y=None, **fit_params):
+        n_rows = len(dataset)
+        cut = n_rows - self.n_valid
+        return Subset(dataset, np.arange(cut)), Subset(dataset, np.arange(cut, n_rows))
+
+
+class StopOnNonFiniteLoss(Callback):
+    """Stop training with a clear error as soon as a batch loss is NaN or infinite."""
+
+    def on_batch_end(self, net, batch=None, training=False, loss=None, **kwargs):
+        if loss is not None and not bool(torch.isfinite(loss).all()):
+            phase = "training" if training else "validation"
+            raise RuntimeError(
+                f"the {phase} loss became {float(loss)} (not finite) in epoch "
+                f"{len(net.history)}; the model diverged. Lower `lr` (now {net.lr}) or "
+                "check the scale of X and y."
+            )
+
+
+def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column means and population standard deviations (ddof=0); zero spread -> 1."""
+    mean = values.mean(axis=0)
+    scale = values.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    return mean, scale
+
+
+def _check_dates(index: pd.DatetimeIndex | None) -> None:
+    if index is not None and not index.is_monotonic_increasing:
+        raise ValueError(
+            "X's DatetimeIndex must be sorted in increasing time order (rows are days); "
+            f"it is not (first dates: {list(index[:3])})"
+        )
+
+
+class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
+    """Shared fit/predict machinery of the LSTM family (private)."""
+
+    _parameter_constraints: dict = {
+        "lookback": [Interval(Integral, 1, None, closed="left")],
+        "hidden_size": [Interval(Integral, 1, None, closed="left")],
+        "num_layers": [Interval(Integral, 1, None, closed="left")],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "weight_decay": [Interval(Real, 0, None, closed="left")],
+        "max_epochs": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "patience": [Interval(Integral, 0, None, closed="left"), None],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "random_state": ["random_state"],
+        "device": [StrOptions({"cpu", "cuda"})],
+        "verbose": ["verbose"],
+    }
+
+    def __init__(
+        self,
+        lookback: int = 20,
+        hidden_size: int = 32,
+        num_layers: int = 1,
+        dropout: float = 0.0,
+        lr: float = 1e-3,
+        weight_decay: float = 0.0,
+        max_epochs: int = 50,
+        batch_size: int = 64,
+        patience: int | None = 10,
+        validation_fraction: float = 0.1,
+        random_state=None,
+        device: str = "cpu",
+        verbose: int = 0,
+    ):
+        self.lookback = lookback
+        self.hidden_size = hidden_size
+        self.num_layers = num_layers
+        self.dropout = dropout
+        self.lr = lr
+        self.weight_decay = weight_decay
+        self.max_epochs = max_epochs
+        self.batch_size = batch_size
+        self.patience = patience
+        self.validation_fraction = validation_fraction
+        self.random_state = random_state
+        self.device = device
+        self.verbose = verbose
+
+    # --- hooks for the concrete models -------------------------------------------------
+    def _module(self) -> type[torch.nn.Module]:
+        raise NotImplementedError
+
+    def _module_params(self) -> dict:
+        return {"n_outputs": 1}
+
+    def _criterion(self) -> type[torch.nn.Module]:
+        return torch.nn.MSELoss
+
+    def _after_fit(self, inputs: dict, ys: np.ndarray, n_valid: int) -> None:
+        """Called after training with the standardised inputs and target."""
+
+    # --- fit -------------------------------------------------------------------------
+    def _check_device(self) -> None:
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError(
+                "device='cuda' was requested but torch finds no CUDA GPU "
+                f"(torch {torch.__version__}); use device='cpu'"
+            )
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y):
+        """Standardise, window and train the network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_days, n_features)
+            Daily features in time order (a DataFrame with a sorted DatetimeIndex keeps
+            the last ``lookback - 1`` rows for walk-forward prediction).
+        y : array-like of shape (n_days,)
+            Target aligned to each row (for example tomorrow's log realized variance).
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        index = date_index(X)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        _check_dates(index)
+        self._check_device()
+        n_rows = X.shape[0]
+        if n_rows < self.lookback:
+            raise ValueError(
+                f"{type(self).__name__} needs at least lookback={self.lookback} rows to fit; "
+                f"X has n_samples = {n_rows}"
+            )
+        self.x_mean_, self.x_scale_ = _moments(X)
+        y_mean, y_scale = _moments(y.reshape(-1, 1))
+        self.y_mean_, self.y_scale_ = float(y_mean[0]), float(y_scale[0])
+        inputs = self._inputs(X)
+        ys = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+
+        n_valid = int(self.validation_fraction * n_rows) if self.patience else 0
+        if n_valid >= n_rows:
+            n_valid = 0
+        callbacks: list = [("stop_on_nonfinite_loss", StopOnNonFiniteLoss())]
+        train_split = None
+        if n_valid > 0:
+            train_split = RecentValidationSplit(n_valid)
+            callbacks.append(
+                (
+                    "early_stopping",
+                    EarlyStopping(patience=self.patience, load_best=True, sink=_log_info),
+                )
+            )
+        if self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        net = NeuralNet(
+            module=self._module(),
+            module__n_features=X.shape[1],
+            module__hidden_size=self.hidden_size,
+            module__num_layers=self.num_layers,
+            module__dropout=self.dropout,
+            **{f"module__{k}": v for k, v in self._module_params().items()},
+            criterion=self._criterion(),
+            optimizer=torch.optim.AdamW,
+            optimizer__weight_decay=self.weight_decay,
+            lr=self.lr,
+            max_epochs=self.max_epochs,
+            batch_size=self.batch_size,
+            iterator_train__shuffle=True,
+            train_split=train_split,
+            callbacks=callbacks,
+            predict_nonlinearity=None,
+            verbose=int(bool(self.verbose)),
+            device=self.device,
+        )
+        seed = int(check_random_state(self.random_state).randint(np.iinfo(np.int32).max))
+        devices = [torch.cuda.current_device()] if self.device == "cuda" else []
+        with torch.random.fork_rng(devices=devices):
+            torch.manual_seed(seed)
+            net.fit(inputs, ys)
+        self.net_ = net
+        self.n_epochs_ = len(net.history)
+        self.history_ = carry(X, index, self.lookback - 1)
+        self._after_fit(inputs, ys, n_valid)
+        return self
+
+    # --- predict ---------------------------------------------------------------------
+    def _inputs(self, X: np.ndarray) -> dict:
+        standardised = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+        windows, mask = lookback_windows(standardised, self.lookback)
+        return {"x": windows, "mask": mask}
+
+    def _raw_output(self, X) -> np.ndarray:
+        """Network output (standardised units) for the rows of X, history prepended."""
+        check_is_fitted(self)
+        index = date_index(X)
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        _check_dates(index)
+        block, n_prepended = prepend(self.history_, X, index)
+        out = self.net_.predict(self._inputs(block))
+        return np.asarray(out, dtype=np.float64)[n_prepended:]
+
+    def predict(self, X) -> np.ndarray:
+        """Predict the target (in its original units) for each row of X.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_days, n_features)
+            Rows in time order. A DataFrame whose DatetimeIndex continues after the fitted
+            rows gets the carried history prepended, so its predictions equal those of
+            the whole series; an ndarray stands alone (its first rows get shorter windows).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_days,)
+            Predictions.
+        """
+        return self._raw_output(X)[:, 0] * self.y_scale_ + self.y_mean_
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.single_output = True
+        return tags
