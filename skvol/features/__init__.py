@@ -1,3 +1,41 @@
-"""skvol.features."""
+"""skvol.features: realized measures, jump statistics and cross-asset/cross-day features.
 
-__all__: list[str] = []
+Row-local transformers map each day's row of the intraday panel to that day's measures;
+:class:`RollingCorrelation` and :class:`HARFeatures` look backwards over days and carry
+the history a walk-forward fold needs. :func:`next_day_target` builds the target.
+"""
+
+from skvol.features._cross import HARFeatures, RealizedCorrelation, RollingCorrelation
+from skvol.features._jumps import BNSJumpTest, JumpCounter
+from skvol.features._realized import (
+    BipowerVariation,
+    DailyReturn,
+    MedRV,
+    MinRV,
+    RealizedKernel,
+    RealizedQuarticity,
+    RealizedSemivariance,
+    RealizedVariance,
+    TripowerQuarticity,
+    TruncatedVariance,
+)
+from skvol.features._target import next_day_target
+
+__all__ = [
+    "BNSJumpTest",
+    "BipowerVariation",
+    "DailyReturn",
+    "HARFeatures",
+    "JumpCounter",
+    "MedRV",
+    "MinRV",
+    "RealizedCorrelation",
+    "RealizedKernel",
+    "RealizedQuarticity",
+    "RealizedSemivariance",
+    "RealizedVariance",
+    "RollingCorrelation",
+    "TripowerQuarticity",
+    "TruncatedVariance",
+    "next_day_target",
+]
