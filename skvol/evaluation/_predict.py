@@ -1,0 +1,64 @@
+"""Reaching ``predict_dist`` through a Pipeline, and reading a frozen distribution's parameters."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.pipeline import Pipeline
+
+
+def final_estimator(estimator):
+    """The estimator that predicts: ``estimator`` itself or the last step of a Pipeline."""
+    if isinstance(estimator, Pipeline):
+        return final_estimator(estimator.steps[-1][1])
+    return estimator
+
+
+def has_predict_dist(estimator) -> bool:
+    """Whether ``estimator`` (or the last step of its Pipeline) has ``predict_dist``."""
+    return callable(getattr(estimator, "predict_dist", None)) or callable(
+        getattr(final_estimator(estimator), "predict_dist", None)
+    )
+
+
+def predict_dist(estimator, X, caller: str):
+    """Call ``predict_dist`` on a fitted estimator or on the last step of a fitted Pipeline.
+
+    A Pipeline's earlier steps transform ``X`` first (``pipe[:-1].transform(X)``), so a
+    DataFrame keeps its index when the Pipeline has ``set_output(transform="pandas")``.
+    """
+    if callable(getattr(estimator, "predict_dist", None)):
+        return estimator.predict_dist(X)
+    final = final_estimator(estimator)
+    if not callable(getattr(final, "predict_dist", None)):
+        where = (
+            f"the last step of the Pipeline ({type(final).__name__})"
+            if isinstance(estimator, Pipeline)
+            else type(estimator).__name__
+        )
+        raise TypeError(
+            f"{caller} needs a probabilistic regressor with predict_dist(X) (for example "
+            f"skvol.ProbabilisticLSTMRegressor or skvol.HARRegressor); {where} has none"
+        )
+    Xt = X
+    pipe = estimator
+    while isinstance(pipe, Pipeline):
+        if len(pipe.steps) > 1:
+            Xt = pipe[:-1].transform(Xt)
+        pipe = pipe.steps[-1][1]
+    return final.predict_dist(Xt)
+
+
+def dist_params(dist) -> dict[str, np.ndarray]:
+    """Named parameters of a frozen scipy distribution: its shapes, ``loc`` and ``scale``."""
+    shapes = [s.strip() for s in dist.dist.shapes.split(",")] if dist.dist.shapes else []
+    values = dict(zip([*shapes, "loc", "scale"], dist.args, strict=False))
+    values.update(dist.kwds)
+    values.setdefault("loc", 0.0)
+    values.setdefault("scale", 1.0)
+    return {name: np.asarray(value, dtype=float) for name, value in values.items()}
+
+
+def dist_size(dist) -> int:
+    """Number of elements of a frozen distribution (its broadcast parameter size)."""
+    params = list(dist.args) + list(dist.kwds.values())
+    return int(np.broadcast(*params).size) if params else 1
