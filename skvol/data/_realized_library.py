@@ -193,13 +193,16 @@ def _parse_dates(path, column: pd.Series, lines, name) -> pd.DatetimeIndex:
 def _parse_numbers(path, column: pd.Series, lines, name) -> np.ndarray:
     text = column.str.strip()
     missing = text.str.lower().isin(_MISSING).to_numpy()
-    values = pd.to_numeric(text.where(~missing, "nan"), errors="coerce").to_numpy(dtype=np.float64)
-    unreadable = np.flatnonzero(np.isnan(values) & ~missing)
-    if unreadable.size:
-        r = int(unreadable[0])
+    filled = text.where(~missing, "nan").to_numpy(dtype=str)
+    try:
+        # numpy parses decimal strings with correct rounding (pandas' fast parser may not)
+        values = filled.astype(np.float64)
+    except ValueError:
+        coerced = pd.to_numeric(pd.Series(filled), errors="coerce").to_numpy(dtype=np.float64)
+        r = int(np.flatnonzero(np.isnan(coerced) & ~missing)[0])
         raise ValueError(
             f"{path}, line {lines[r]}, column {name!r}: cannot read {text.iloc[r]!r} as a number"
-        )
+        ) from None
     infinite = np.flatnonzero(np.isinf(values))
     if infinite.size:
         r = int(infinite[0])
