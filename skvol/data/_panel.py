@@ -146,7 +146,7 @@ def intraday_panel(
             index = index.intersection(block.index)
         else:
             index = index.union(block.index)
-    index = pd.DatetimeIndex(index, name="date").sort_values()
+    index = pd.DatetimeIndex(index.sort_values().to_numpy(), name="date")  # no freq
     unshared = {name: block.index.difference(index) for name, block in blocks.items()}
     for name, days in unshared.items():
         if len(days):
