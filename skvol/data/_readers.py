@@ -41,6 +41,7 @@ _HEADER_OANDA = ("time", "close", "high", "low", "open", "volume")
 _HEADER_BITSTAMP = ("date", "open", "high", "low", "close")
 _TIME_NAMES = ("timestamp", "datetime", "time", "date")
 _OHLC = ("open", "high", "low", "close")
+_UTC = pd.DatetimeTZDtype("ns", "UTC")
 _BAR_START_FORMATS = ("histdata", "oanda", "bitstamp")
 _HISTDATA_UTC_OFFSET = np.int64(5 * 3600 * 10**9)  # EST without daylight saving: UTC-5
 _BOM = b"\xef\xbb\xbf"
@@ -195,7 +196,7 @@ def read_bars(
     if fmt in _BAR_START_FORMATS:
         shift = _modal_spacing(times, names) if shift is None else shift
         times = times + np.int64(shift.value)
-    index = pd.DatetimeIndex(times.view("datetime64[ns]"), name="timestamp").tz_localize("UTC")
+    index = pd.DatetimeIndex(times.view("datetime64[ns]"), dtype=_UTC, name="timestamp")
     bars = pd.DataFrame(values.T, index=index, columns=list(columns), copy=False)
     ignored = sorted({c for p in parsed for c in p.ignored})
     bars.attrs.update(
