@@ -1,0 +1,145 @@
+"""Volatility VaR, mixture return VaR and expected variance against closed forms and Monte Carlo."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from scipy import stats
+
+from skvol.evaluation import predicted_variance, return_var, var_backtest, volatility_var
+
+
+def _mc_return_quantile(dist, level, inverse, scale, n_draws, seed):
+    """Monte Carlo reference: draw Y, map to V, draw r | V ~ N(0, V), take the quantile."""
+    rng = np.random.default_rng(seed)
+    y = dist.rvs(size=(n_draws, np.size(dist.mean())), random_state=rng)
+    v = np.maximum(inverse(y), 0.0) / scale**2
+    r = rng.standard_normal(y.shape) * np.sqrt(v)
+    return np.quantile(r, 1.0 - level, axis=0)
+
+
+def test_volatility_var_is_the_upper_quantile():
+    dist = stats.t(5.0, loc=[0.1, 0.4], scale=[0.2, 0.3])
+    np.testing.assert_allclose(volatility_var(dist, 0.99), dist.ppf(0.99))
+    np.testing.assert_allclose(
+        volatility_var(stats.norm([0.0], 1.0), 0.95), [1.6448536269514722], rtol=1e-12
+    )
+
+
+def test_return_var_known_variance_is_normal_quantile():
+    v = np.array([1e-4, 4e-4, 2.5e-3])
+    dist = stats.norm(loc=np.log(v), scale=1e-8)
+    expected = stats.norm.ppf(0.01) * np.sqrt(v)
+    np.testing.assert_allclose(return_var(dist, 0.99, transform="log"), expected, rtol=1e-6)
+    scaled = stats.norm(loc=np.log1p(100.0**2 * v), scale=1e-8)
+    np.testing.assert_allclose(
+        return_var(scaled, 0.99, transform="log1p", scale=100.0), expected, rtol=1e-6
+    )
+
+
+@pytest.mark.parametrize(
+    ("dist", "transform", "scale", "inverse"),
+    [
+        (stats.norm([-9.0, -8.0, -7.5], [0.3, 0.8, 1.2]), "log", 1.0, np.exp),
+        (stats.t([4.0, 3.0, 8.0], [-9.0, -8.0, -7.5], [0.3, 0.8, 1.2]), "log", 1.0, np.exp),
+        (stats.norm([0.5, 1.5, 0.2], [0.3, 0.5, 0.4]), "log1p", 100.0, np.expm1),
+        (stats.t([5.0, 5.0, 5.0], [0.5, 1.5, 0.2], [0.3, 0.5, 0.4]), "log1p", 100.0, np.expm1),
+        (stats.norm([2.0, 1.0, 0.5], [0.5, 0.5, 0.5]), None, 100.0, lambda y: y),
+    ],
+)
+@pytest.mark.parametrize("level", [0.95, 0.99])
+def test_return_var_matches_monte_carlo(dist, transform, scale, inverse, level):
+    """Tolerance: 1.5% relative; the MC quantile from 300k draws has under 0.5% standard error."""
+    q = return_var(dist, level, transform=transform, scale=scale)
+    ref = _mc_return_quantile(dist, level, inverse, scale, 300_000, seed=11)
+    np.testing.assert_allclose(q, ref, rtol=0.015)
+    assert np.all(q < 0)
+
+
+def test_mixture_differs_from_plug_in():
+    """Plugging exp(mu) (the log-normal median) or even E[V] understates the tail."""
+    mu, s = -9.0, 1.0
+    dist = stats.norm([mu], [s])
+    q = return_var(dist, 0.99, transform="log")[0]
+    plug_median = stats.norm.ppf(0.01) * np.exp(mu / 2)
+    plug_mean = stats.norm.ppf(0.01) * np.sqrt(np.exp(mu + s**2 / 2))
+    ref = _mc_return_quantile(dist, 0.99, np.exp, 1.0, 300_000, seed=3)[0]
+    assert q == pytest.approx(ref, rel=0.015)
+    assert q < plug_mean < plug_median  # the mixture's tail is heavier
+    assert abs(q - plug_median) / abs(q) > 0.2
+
+
+def test_return_var_breaches_are_calibrated_on_simulated_returns():
+    """Simulate the model itself: predicted log-variance per day, return given the variance."""
+    rng = np.random.default_rng(5)
+    n = 4000
+    mu = -9.0 + 0.5 * np.sin(np.arange(n) / 50.0)
+    s = np.full(n, 0.6)
+    log_v = mu + s * rng.standard_normal(n)
+    r = np.sqrt(np.exp(log_v)) * rng.standard_normal(n)
+    var = return_var(stats.norm(mu, s), 0.95, transform="log")
+    res = var_backtest(r, var, 0.95, side="lower")
+    assert res.kupiec.pvalue > 0.01
+    assert res.breach_rate == pytest.approx(0.05, abs=0.01)
+    naive = stats.norm.ppf(0.05) * np.exp(mu / 2)
+    assert var_backtest(r, naive, 0.95, side="lower").breach_rate > 0.06
+
+
+def test_return_var_zero_variance_mass_and_degenerate_rows():
+    # identity target with all mass below zero: V = 0 surely, VaR 0
+    assert return_var(stats.norm([-5.0], [0.1]), 0.95, transform=None)[0] == 0.0
+    # half of the mass at V = 0, the other half V ~ U(0, 1): checked by Monte Carlo
+    q = return_var(stats.uniform(loc=[-1.0], scale=[2.0]), 0.95, transform=None, n_nodes=200)[0]
+    ref = _mc_return_quantile(stats.uniform(-1.0, 2.0), 0.95, lambda y: y, 1.0, 300_000, seed=9)
+    assert q == pytest.approx(ref[0], rel=0.02)
+
+
+def test_return_var_is_vectorised_row_by_row():
+    mu = np.linspace(-10, -7, 7)
+    together = return_var(stats.norm(mu, 0.5), 0.99, transform="log")
+    one_by_one = [return_var(stats.norm([m], 0.5), 0.99, transform="log")[0] for m in mu]
+    np.testing.assert_allclose(together, one_by_one, rtol=1e-12)
+    # shifting mu by 2 multiplies the variance by e^2, so the quantile by e
+    np.testing.assert_allclose(together[1:] / together[:-1], np.exp(np.diff(mu) / 2), rtol=1e-9)
+
+
+def test_predicted_variance_closed_forms():
+    mu, s = np.array([-9.0, -8.0]), np.array([0.5, 1.0])
+    np.testing.assert_allclose(
+        predicted_variance(stats.norm(mu, s), transform="log", scale=10.0),
+        np.exp(mu + s**2 / 2) / 100.0,
+        rtol=1e-12,
+    )
+    # log1p with negligible mass below 0: E[expm1(Y)] = exp(mu + s^2/2) - 1 (quadrature path)
+    np.testing.assert_allclose(
+        predicted_variance(stats.norm([3.0], [0.3]), transform="log1p"),
+        [np.exp(3.0 + 0.045) - 1.0],
+        rtol=1e-9,
+    )
+    # identity with clipping at 0: E[max(Y, 0)] = mu Phi(mu/s) + s phi(mu/s)
+    m, sd = 0.3, 0.5
+    expected = m * stats.norm.cdf(m / sd) + sd * stats.norm.pdf(m / sd)
+    got = predicted_variance(stats.norm([m], [sd]), transform=None, n_nodes=200)[0]
+    assert got == pytest.approx(expected, rel=1e-3)
+
+
+def test_predicted_variance_of_student_t_log_target_is_refused():
+    with pytest.raises(ValueError, match="infinite"):
+        predicted_variance(stats.t(5.0, [-9.0], [0.5]), transform="log")
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"level": 0.5}, ValueError, r"\(0.5, 1\)"),
+        ({"level": 1.2}, ValueError, "level"),
+        ({"transform": "sqrt"}, ValueError, "transform"),
+        ({"scale": 0.0}, ValueError, "scale"),
+        ({"dist": np.array([1.0])}, TypeError, "frozen scipy.stats"),
+        ({"n_nodes": 1}, ValueError, "n_nodes"),
+    ],
+)
+def test_return_var_bad_input(kwargs, error, match):
+    args = {"dist": stats.norm([-9.0], [0.5]), "level": 0.95, "transform": "log"} | kwargs
+    with pytest.raises(error, match=match):
+        return_var(**args)
