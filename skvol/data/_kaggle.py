@@ -90,6 +90,8 @@ def download_kaggle(
     """
     if not isinstance(dataset, str) or not _DATASET.match(dataset):
         raise ValueError(f"dataset={dataset!r} is not of the form '<owner>/<name>'")
+    if not isinstance(force, bool):
+        raise TypeError(f"force must be True or False, got {force!r}")
     owner, name = dataset.split("/")
     dest = _default_cache() / owner / name if dest is None else Path(dest)
     marker = dest / _MARKER
@@ -101,9 +103,9 @@ def download_kaggle(
             f"dest={str(dest)!r} exists and is not an empty folder or an earlier skvol "
             "download; choose another dest"
         )
-    source = _find_credentials()
+    source, config_dir = _find_credentials()
     logger.info("downloading %s with Kaggle credentials from %s", dataset, source)
-    api = _client()
+    api = _client(config_dir)
     partial = dest.with_name(dest.name + ".partial")
     if partial.exists():
         shutil.rmtree(partial)
@@ -188,28 +190,35 @@ def _kaggle_json_dirs() -> list[Path]:
     return [Path.home() / ".kaggle", Path(xdg) / "kaggle"]
 
 
-def _find_credentials() -> str:
+def _find_credentials() -> tuple[str, Path | None]:
     """Say where Kaggle credentials come from; raise KaggleDownloadError when there are none.
 
-    Returns a description (never the key itself).
+    Returns a description (never the key itself) and, for a ``kaggle.json`` found only in
+    the working directory, that directory (the client must be pointed at it).
     """
-    if os.environ.get("KAGGLE_USERNAME") and os.environ.get("KAGGLE_KEY"):
-        return "the KAGGLE_USERNAME and KAGGLE_KEY environment variables"
+    username, key = os.environ.get("KAGGLE_USERNAME"), os.environ.get("KAGGLE_KEY")
+    if username and key:
+        return "the KAGGLE_USERNAME and KAGGLE_KEY environment variables", None
+    if bool(username) != bool(key):
+        given, missing = (
+            ("KAGGLE_USERNAME", "KAGGLE_KEY") if username else ("KAGGLE_KEY", "KAGGLE_USERNAME")
+        )
+        raise KaggleDownloadError(f"{given} is set but {missing} is not. {_HELP}")
     if os.environ.get("KAGGLE_API_TOKEN"):
-        return "the KAGGLE_API_TOKEN environment variable"
+        return "the KAGGLE_API_TOKEN environment variable", None
     for folder in _kaggle_json_dirs():
         config = folder / "kaggle.json"
         if config.is_file():
             _check_kaggle_json(config)
-            return str(config)
+            return str(config), None
     token = Path.home() / ".kaggle" / "access_token"
     if token.is_file() and token.read_text().strip():
-        return str(token)
+        return str(token), None
     local = Path.cwd() / "kaggle.json"
     if local.is_file():
         _check_kaggle_json(local)
         os.environ["KAGGLE_CONFIG_DIR"] = str(local.parent)
-        return str(local)
+        return str(local), local.parent
     searched = ", ".join(str(d / "kaggle.json") for d in _kaggle_json_dirs())
     raise KaggleDownloadError(
         f"no Kaggle credentials found (looked at KAGGLE_USERNAME/KAGGLE_KEY, "
@@ -236,14 +245,21 @@ def _check_kaggle_json(config: Path) -> None:
         raise KaggleDownloadError(f"{config} lacks a 'username' or a 'key' entry. {_HELP}")
 
 
-def _client():
-    """Import the kaggle package (which authenticates on import) and return its API object."""
+def _client(config_dir: Path | None = None):
+    """Import the kaggle package (which authenticates on import) and return its API object.
+
+    ``config_dir`` overrides the folder the client reads ``kaggle.json`` from (the client
+    fixes its default when first imported, so the environment variable alone may be late).
+    """
     captured = io.StringIO()
     try:
         with contextlib.redirect_stdout(captured):
             from kaggle.api.kaggle_api_extended import KaggleApi
 
             api = KaggleApi()
+            if config_dir is not None:
+                api.config_dir = str(config_dir)
+                api.config = str(config_dir / "kaggle.json")
             api.authenticate()
     except ImportError as exc:
         raise KaggleDownloadError(

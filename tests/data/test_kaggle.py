@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import ast
+import importlib.util
+import inspect
 import json
 import logging
 import os
@@ -44,6 +46,7 @@ class FakeKaggleApi:
     def __init__(self, fail: Exception | None = None):
         self.calls = []
         self.fail = fail
+        self.config_dir = None
 
     def dataset_download_files(self, dataset, path=None, force=False, quiet=True, unzip=False):
         self.calls.append(dict(dataset=dataset, path=path, force=force, quiet=quiet, unzip=unzip))
@@ -71,7 +74,12 @@ def clean_env(monkeypatch, tmp_path):
 @pytest.fixture
 def fake_client(monkeypatch):
     api = FakeKaggleApi()
-    monkeypatch.setattr(_kaggle, "_client", lambda: api)
+
+    def factory(config_dir=None):
+        api.config_dir = config_dir
+        return api
+
+    monkeypatch.setattr(_kaggle, "_client", factory)
     return api
 
 
@@ -114,7 +122,7 @@ def test_cache_needs_no_credentials(clean_env, monkeypatch, fake_client, tmp_pat
 
 
 def test_missing_credentials_give_one_clear_error(clean_env, monkeypatch):
-    def no_client():
+    def no_client(config_dir=None):
         raise AssertionError("the kaggle client must not be created without credentials")
 
     monkeypatch.setattr(_kaggle, "_client", no_client)
@@ -141,6 +149,7 @@ def test_local_kaggle_json_is_used_with_a_permission_warning(
     with caplog.at_level(logging.DEBUG), pytest.warns(UserWarning, match="chmod 600") as record:
         download_kaggle(dest=clean_env / "d")
     assert os.environ["KAGGLE_CONFIG_DIR"] == str(Path.cwd())
+    assert fake_client.config_dir == Path.cwd()
     captured = capsys.readouterr()
     shown = caplog.text + captured.out + captured.err + " ".join(str(w.message) for w in record)
     assert SECRET not in shown
@@ -170,7 +179,7 @@ def test_malformed_kaggle_json(clean_env, fake_client):
 def test_network_failure_leaves_nothing_behind(clean_env, monkeypatch):
     monkeypatch.setenv("KAGGLE_API_TOKEN", SECRET)
     api = FakeKaggleApi(fail=ConnectionError("Name or service not known"))
-    monkeypatch.setattr(_kaggle, "_client", lambda: api)
+    monkeypatch.setattr(_kaggle, "_client", lambda config_dir=None: api)
     dest = clean_env / "d"
     with pytest.raises(KaggleDownloadError, match="failed .*ConnectionError.* check the network"):
         download_kaggle(dest=dest)
@@ -203,9 +212,37 @@ def test_client_that_exits_is_converted(clean_env, monkeypatch):
         download_kaggle(dest=clean_env / "d")
 
 
+def test_only_half_of_the_environment_credentials(clean_env, monkeypatch, fake_client):
+    monkeypatch.setenv("KAGGLE_USERNAME", "someone")
+    with pytest.raises(KaggleDownloadError, match="KAGGLE_USERNAME is set but KAGGLE_KEY is not"):
+        download_kaggle(dest=clean_env / "d")
+    assert fake_client.calls == []
+
+
+@pytest.mark.skipif(importlib.util.find_spec("kaggle") is None, reason="kaggle is not installed")
+def test_real_kaggle_client_authenticates_offline_and_accepts_our_call(
+    clean_env, monkeypatch, capsys
+):
+    """The installed client, with a legacy key from ./kaggle.json: no network is needed."""
+    monkeypatch.delenv("KAGGLE_CONFIG_DIR", raising=False)
+    local = Path.cwd() / "kaggle.json"
+    local.write_text(json.dumps({"username": "someone", "key": SECRET}))
+    local.chmod(0o600)
+    source, config_dir = _kaggle._find_credentials()
+    api = _kaggle._client(config_dir)
+    assert api.config_values["username"] == "someone"
+    # the keywords download_kaggle passes bind to the installed client's signature
+    signature = inspect.signature(api.dataset_download_files)
+    signature.bind(DATASET, path="somewhere", force=True, quiet=True, unzip=True)
+    captured = capsys.readouterr()
+    assert SECRET not in captured.out + captured.err + source
+
+
 def test_argument_errors(clean_env, fake_client):
     with pytest.raises(ValueError, match="is not of the form '<owner>/<name>'"):
         download_kaggle("no-slash")
+    with pytest.raises(TypeError, match="force must be True or False"):
+        download_kaggle(force="yes")
     busy = clean_env / "busy"
     busy.mkdir()
     (busy / "mine.txt").write_text("user data")
