@@ -468,15 +468,13 @@ def _simulate_asset(
     low = log_open + 0.5 * (move - np.sqrt(move**2 - 2.0 * var * np.log(u_low)))
     index = pd.DatetimeIndex(grid[present].astype("datetime64[ns]"), tz="UTC", name="timestamp")
     close = np.exp(log_price)
-    bars = pd.DataFrame(
-        {
-            "open": np.exp(log_open),
-            "high": np.exp(high),
-            "low": np.exp(low),
-            "close": close[present],
-        },
-        index=index,
-    )
+    # One (4, n) block, handed to pandas as its transpose: no copy into a new block.
+    ohlc = np.empty((4, present.size))
+    np.exp(log_open, out=ohlc[0])
+    np.exp(high, out=ohlc[1])
+    np.exp(low, out=ohlc[2])
+    ohlc[3] = close[present]
+    bars = pd.DataFrame(ohlc.T, index=index, columns=["open", "high", "low", "close"], copy=False)
 
     dates = pd.DatetimeIndex((days * NS_PER_DAY).astype("datetime64[ns]"), name="date")
     last_of_day = bin_points[day_start + points_per_day - 1]

@@ -237,13 +237,6 @@ def test_bad_input_errors():
         intraday_panel(good["close"])
 
 
-def _read_closes(path):
-    frame = pd.read_csv(path)
-    index = pd.DatetimeIndex(pd.to_datetime(frame.pop("timestamp"), utc=True), name="timestamp")
-    frame.index = index
-    return frame.rename(columns={"price": "close"}).astype(np.float64)
-
-
 def _check_row_sums(panel, bars, session, prefix):
     """Row sum = log(last close / opening price) per session date, by a pandas groupby."""
     where = get_session(session)
@@ -281,7 +274,7 @@ def test_btc_file_row_sums_equal_daily_log_return(shared_data):
 @pytest.mark.realdata
 @pytest.mark.parametrize("name", ["market_1min.csv", "stock_1min.csv"])
 def test_nyse_sample_row_sums_equal_open_to_close(shared_data, name):
-    bars = _read_closes(shared_data / "nyse_sample_1min" / name)
+    bars = read_bars(shared_data / "nyse_sample_1min" / name)
     panel = intraday_panel(bars, freq="5min", session="us_equity", asset="S")
     # The sample's 22 dates include 10 weekend dates (the R package's sample dates are
     # synthetic): us_equity trades Monday to Friday, so their bars are reported.
