@@ -15,6 +15,7 @@ import os
 import re
 import warnings
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -160,10 +161,9 @@ def read_bars(
     _check_tz(tz)
     shift = _check_bar_length(bar_length)
 
-    sources = _read_sources(Path(path))
     fmt = format if format != "auto" else None
     parsed: list[_Parsed] = []
-    for source in sources:
+    for source in _read_sources(Path(path)):
         spec = _spec_for(source, format)
         if fmt is None:
             fmt = spec.fmt
@@ -242,8 +242,11 @@ def _is_hidden(parts) -> bool:
     return any(p.startswith(".") or p == "__MACOSX" for p in parts)
 
 
-def _read_sources(path: Path) -> list[_Source]:
-    """Decompressed bytes of every file under ``path`` (a file, archive or directory)."""
+def _read_sources(path: Path) -> Iterator[_Source]:
+    """Decompressed bytes of every file under ``path`` (a file, archive or directory).
+
+    Files are yielded one at a time, so only one file's bytes are held in memory.
+    """
     if path.is_dir():
         files = sorted(
             p for p in path.rglob("*") if p.is_file() and not _is_hidden(p.relative_to(path).parts)
@@ -254,12 +257,8 @@ def _read_sources(path: Path) -> list[_Source]:
         files = [path]
     else:
         raise ValueError(f"{path} does not exist")
-    sources: list[_Source] = []
     for file in files:
-        sources.extend(_open(file))
-    if not sources:
-        raise ValueError(f"{path} holds no data files")
-    return sources
+        yield from _open(file)
 
 
 def _open(file: Path) -> list[_Source]:
