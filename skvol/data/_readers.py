@@ -46,6 +46,7 @@ _UTC = pd.DatetimeTZDtype("ns", "UTC")
 _BAR_START_FORMATS = ("histdata", "oanda", "bitstamp")
 _HISTDATA_UTC_OFFSET = np.int64(5 * 3600 * 10**9)  # EST without daylight saving: UTC-5
 _BOM = b"\xef\xbb\xbf"
+_NON_SPACE = re.compile(rb"\S")
 _HISTDATA_LINE = re.compile(r"^\d{8} \d{6};")
 _HISTDATA_TIME_FORMAT = "%Y%m%d %H%M%S"
 _ISO_TIME = re.compile(
@@ -290,7 +291,7 @@ def _open(file: Path) -> list[_Source]:
 def _first_line(source: _Source) -> str:
     data = source.data
     start = len(_BOM) if data.startswith(_BOM) else 0
-    if len(data) == start or data[start:].isspace():
+    if _NON_SPACE.search(data, start) is None:
         raise ValueError(f"{source.name} is empty")
     end = data.find(b"\n", start)
     line = data[start : end if end >= 0 else len(data)].rstrip(b"\r")

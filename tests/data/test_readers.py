@@ -264,6 +264,22 @@ def test_conflicting_duplicates_across_files(tmp_path):
     assert re.search(r"one\.csv, line 3 and .*two\.csv, line 2", message)
 
 
+def test_broken_archives_and_differing_layouts(tmp_path):
+    (tmp_path / "broken.gz").write_bytes(gzip.compress(b"timestamp,price\n")[:-6])
+    with pytest.raises(ValueError, match="broken.gz starts like gzip but cannot be decompressed"):
+        read_bars(tmp_path / "broken.gz")
+    with zipfile.ZipFile(tmp_path / "hollow.zip", "w") as archive:
+        archive.writestr(".DS_Store", "junk")
+    with pytest.raises(ValueError, match="zip archive .*hollow.zip holds no data files"):
+        read_bars(tmp_path / "hollow.zip")
+    write(tmp_path / "d" / "a.csv", ["timestamp,price", "2017-01-01T00:00:00Z,1"])
+    write(tmp_path / "d" / "b.csv", ["timestamp,price,volume", "2017-01-01T00:01:00Z,1,2"])
+    with pytest.raises(
+        ValueError, match=r"b.csv has columns \['close', 'volume'\] but .*a.csv has"
+    ):
+        read_bars(tmp_path / "d")
+
+
 def test_mixed_formats_in_a_directory(tmp_path):
     shutil.copy(OANDA, tmp_path / "a.csv")
     shutil.copy(BITSTAMP, tmp_path / "b.csv")
