@@ -16,7 +16,7 @@ import re
 import warnings
 import zipfile
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +84,7 @@ class _Parsed:
     values: np.ndarray
     columns: tuple[str, ...]
     n_header: int
-    ignored: tuple[str, ...] = field(default=())
+    ignored: tuple[str, ...] = ()
 
 
 def read_bars(
