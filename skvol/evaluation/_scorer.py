@@ -121,9 +121,6 @@ default="pinball"
             raise ValueError(f"{caller}: metric must be one of {METRICS}, got {self.metric!r}")
         check_kind(self.kind, self.returns, caller)
         y_true = np.asarray(y, dtype=float).ravel()
-        dist = predict_dist(estimator, X, caller)
-        var, side = var_for_kind(dist, level, self.kind, self.transform, self.scale)
-        var = np.broadcast_to(var, y_true.shape)
         if self.kind == "return":
             index = date_index(X)
             realised = aligned_returns(
@@ -131,6 +128,9 @@ default="pinball"
             )
         else:
             realised = y_true
+        dist = predict_dist(estimator, X, caller)
+        var, side = var_for_kind(dist, level, self.kind, self.transform, self.scale)
+        var = np.broadcast_to(var, realised.shape)
         if self.metric == "pinball":
             alpha = level if side == "upper" else 1.0 - level
             return -pinball_loss(realised, var, alpha)
