@@ -16,6 +16,29 @@ __all__ = ["intraday_panel"]
 logger = logging.getLogger(__name__)
 
 
+class _SharedReport(dict):
+    """A read-only dict for ``panel.attrs``.
+
+    pandas deep-copies ``attrs`` into the result of every operation; a report that copies
+    as itself keeps that at a few microseconds instead of a millisecond per operation.
+    """
+
+    def __deepcopy__(self, memo: dict) -> _SharedReport:
+        return self
+
+    def __copy__(self) -> _SharedReport:
+        return self
+
+    def __reduce__(self):
+        return (type(self), (dict(self),))
+
+    def _read_only(self, *args, **kwargs):
+        raise TypeError("the panel report is read-only")
+
+    __setitem__ = __delitem__ = _read_only
+    clear = pop = popitem = setdefault = update = _read_only
+
+
 def intraday_panel(
     bars: pd.DataFrame | Mapping[str, pd.DataFrame],
     freq: str | pd.Timedelta = "5min",
@@ -74,6 +97,9 @@ def intraday_panel(
         - ``"unshared_days"``: dict asset -> ``DatetimeIndex`` of its kept dates that
           ``how="inner"`` removed because another asset lacks them;
         - ``"freq"`` and ``"sessions"`` (asset -> :class:`Session`).
+
+        The per-asset dicts are read-only and shared (not copied) by the frames pandas
+        derives from the panel, so carrying the report costs nothing per operation.
 
     Raises
     ------
@@ -158,14 +184,15 @@ def intraday_panel(
             )
     panel = pd.concat([block.reindex(index) for block in blocks.values()], axis=1)
     panel.index.name = "date"
-    panel.attrs = {
+    report = {
         "dropped_days": dropped,
         "coverage": coverage,
         "outside_session": outside,
         "unshared_days": unshared,
-        "freq": step,
         "sessions": dict(sessions),
     }
+    panel.attrs = {key: _SharedReport(value) for key, value in report.items()}
+    panel.attrs["freq"] = step
     return panel
 
 
@@ -223,6 +250,8 @@ def _validated_arrays(name: str | None, frame: pd.DataFrame) -> tuple[np.ndarray
         )
     if "close" not in frame.columns:
         raise ValueError(f"{label} has no 'close' column (columns: {list(frame.columns)})")
+    if len(index) == 0:
+        raise ValueError(f"{label} has no bars")
     ns = index.as_unit("ns").asi8
     steps = np.diff(ns)
     if steps.size and steps.min() <= 0:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import pickle
 
 import numpy as np
 import pandas as pd
@@ -96,14 +97,11 @@ def test_panel_matches_reference_loop(session, start, end, freq):
     assert len(expected) > 3
     pd.testing.assert_frame_equal(panel, expected, rtol=0, atol=1e-15)
     pd.testing.assert_index_equal(panel.attrs["dropped_days"]["X"], dropped)
-    placed = {reference_locate(get_session(session), t.to_pydatetime())[::2] for t in bars.index}
-    n_outside = sum(
-        1
-        for t in bars.index
-        if reference_locate(get_session(session), t.to_pydatetime())[0] is None
-        and reference_locate(get_session(session), t.to_pydatetime())[2]
-        not in {d for d, _ in placed if d is not None}
-    )
+    # Outside: in no session bin, and not the opening price of a date with bars in bins.
+    where = [reference_locate(get_session(session), t.to_pydatetime()) for t in bars.index]
+    dates_with_bins = {day for day, _, _ in where if day is not None}
+    n_outside = sum(day is None and opening not in dates_with_bins for day, _, opening in where)
+    assert n_outside > 0 or session == "24h"  # 24h: every instant is in a session
     assert panel.attrs["outside_session"]["X"] == n_outside
 
 
@@ -235,6 +233,31 @@ def test_bad_input_errors():
         intraday_panel({"A": good}, asset="A")
     with pytest.raises(TypeError, match="bars must be a DataFrame or a dict"):
         intraday_panel(good["close"])
+    with pytest.raises(ValueError, match=r"bars\['A'\] has no bars"):
+        intraday_panel({"A": good.iloc[:0]})
+
+
+def test_index_time_zone_and_resolution_do_not_matter():
+    stamps = pd.date_range("2017-03-10 14:00", "2017-03-13 21:00", freq="1min", tz="UTC")
+    bars = make_bars(stamps, np.exp(np.sin(np.arange(len(stamps)) / 50.0)))
+    expected = intraday_panel(bars, session="us_equity", asset="S")
+    tokyo = bars.tz_convert("Asia/Tokyo")
+    pd.testing.assert_frame_equal(intraday_panel(tokyo, session="us_equity", asset="S"), expected)
+    seconds = bars.set_axis(bars.index.as_unit("s"))
+    pd.testing.assert_frame_equal(intraday_panel(seconds, session="us_equity", asset="S"), expected)
+
+
+def test_report_is_shared_read_only_and_survives_pickling():
+    bars = make_bars(["2017-01-02 00:05", "2017-01-02 12:00", "2017-01-03 00:00"], [1, 2, 3.0])
+    panel = intraday_panel(bars, asset="A", min_coverage=0.5)
+    assert panel.empty and panel.attrs["dropped_days"]["A"].tolist() == [pd.Timestamp("2017-01-02")]
+    derived = panel * 2
+    assert derived.attrs["dropped_days"] is panel.attrs["dropped_days"]
+    with pytest.raises(TypeError, match="the panel report is read-only"):
+        panel.attrs["dropped_days"]["A"] = None
+    restored = pickle.loads(pickle.dumps(panel))
+    assert restored.attrs["outside_session"] == {"A": 0}
+    assert restored.attrs["freq"] == pd.Timedelta("5min")
 
 
 def _check_row_sums(panel, bars, session, prefix):
