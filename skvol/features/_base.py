@@ -3,14 +3,24 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
-from sklearn.utils.validation import _check_feature_names_in, check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_feature_names_in,
+    check_array,
+    check_is_fitted,
+    validate_data,
+)
 
 from skvol._columns import feature_name, group_assets
 
 
 def reject_infinite(X: np.ndarray, estimator: BaseEstimator) -> None:
     """Raise a ValueError naming the first column holding +/-inf (NaN is allowed)."""
+    if X.size == 0 or (
+        np.fmax.reduce(X, axis=None) < np.inf and np.fmin.reduce(X, axis=None) > -np.inf
+    ):
+        return
     bad = np.isinf(X)
     if bad.any():
         row, col = np.argwhere(bad)[0]
@@ -23,7 +33,19 @@ def reject_infinite(X: np.ndarray, estimator: BaseEstimator) -> None:
 
 
 def check_panel(estimator: BaseEstimator, X, *, reset: bool) -> np.ndarray:
-    """Validate a panel: 2-D float64, NaN allowed, infinity rejected with its position."""
+    """Validate a panel: 2-D float64, NaN allowed, infinity rejected with its position.
+
+    A DataFrame whose columns are all numpy floats (what ``intraday_panel`` returns) takes
+    a fast path: scikit-learn checks its column names and width, and the array check runs
+    on its values, which skips ``check_array``'s per-column loop over thousands of bins.
+    """
+    if isinstance(X, pd.DataFrame) and X.shape[1] > 0:
+        values = X.to_numpy()
+        if values.dtype.kind == "f":
+            validate_data(estimator, X, reset=reset, skip_check_array=True)
+            X = check_array(values, dtype=np.float64, ensure_all_finite=False)
+            reject_infinite(X, estimator)
+            return X
     X = validate_data(
         estimator, X, reset=reset, dtype=np.float64, ensure_all_finite=False, ensure_min_samples=1
     )

@@ -22,14 +22,28 @@ WSD_CUTOFF = 6.635
 WSD_CONSISTENCY = 1.081
 
 
-def daily_scale(r: np.ndarray) -> np.ndarray:
+def daily_scale(r: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
     """Jump-robust per-bin standard deviation of each day: ``sqrt(BV_t / K_t)``.
 
     ``K_t`` is the number of usable pairs of the bipower variation ``BV_t``, so
-    ``BV_t / K_t`` is the day's average variance per bin. NaN when undefined.
+    ``BV_t / K_t`` is the day's average variance per bin. NaN when undefined. ``a`` is
+    ``|r|`` when the caller has it already.
     """
-    bv, k = _kernels.bipower_scale(r)
+    bv, k = _kernels.bipower_scale(r, a)
     return np.sqrt(_kernels.safe_ratio(bv, k))
+
+
+def column_nanmedian(z: np.ndarray) -> np.ndarray:
+    """Median of each column over its non-NaN values (each column has at least one).
+
+    One sort along the rows (NaN sorts last) and two ``take_along_axis``: much faster
+    than ``np.nanmedian`` on a days x bins array.
+    """
+    ordered = np.sort(z, axis=0)
+    n = np.count_nonzero(~np.isnan(z), axis=0)
+    lo = np.take_along_axis(ordered, ((n - 1) // 2)[None, :], axis=0)[0]
+    hi = np.take_along_axis(ordered, (n // 2)[None, :], axis=0)[0]
+    return 0.5 * (lo + hi)
 
 
 def intraday_periodicity(r: np.ndarray) -> np.ndarray:
@@ -57,7 +71,7 @@ def intraday_periodicity(r: np.ndarray) -> np.ndarray:
         )
     if seen.any():
         zs = z[:, seen]
-        initial = np.nanmedian(zs, axis=0) / MAD_NORMAL
+        initial = column_nanmedian(zs) / MAD_NORMAL
         with np.errstate(invalid="ignore", divide="ignore"):
             weight = (zs / initial) ** 2 <= WSD_CUTOFF
         z2 = np.where(weight, zs * zs, 0.0)
@@ -153,8 +167,10 @@ class JumpCounter(PanelTransformer):
         return intraday_periodicity(r) if self.periodicity else np.ones(r.shape[1])
 
     def _compute(self, r, state):
-        s = daily_scale(r)
-        flags = _kernels.jump_flags(r, s[:, None] * state[None, :], self.threshold)
+        a = np.abs(r)
+        s = daily_scale(r, a)
+        with np.errstate(invalid="ignore"):
+            flags = a > (self.threshold * s)[:, None] * state[None, :]
         undefined = np.isnan(s)
         out = [_kernels.nan_where(np.count_nonzero(flags, axis=1), undefined)]
         if self.jump_variation:

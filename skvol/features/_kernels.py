@@ -93,9 +93,9 @@ def bipower_variation(r: np.ndarray) -> np.ndarray:
     return nan_where(total * (np.pi / 2.0), k == 0)
 
 
-def bipower_scale(r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Bipower variation and its number of usable pairs ``K`` (for per-bin scales)."""
-    a = np.abs(r)
+def bipower_scale(r: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Bipower variation and its number of usable pairs ``K`` (``a = |r|`` if known)."""
+    a = np.abs(r) if a is None else a
     total, k = _window_sum(a[:, 1:] * a[:, :-1])
     return nan_where(total * (np.pi / 2.0), k == 0), k
 
@@ -229,12 +229,6 @@ def bns_ratio_test(
     adj = np.maximum(1.0, safe_ratio(tq, bv * bv))
     z = safe_ratio(rj, np.sqrt(safe_ratio(BNS_THETA * adj, m.astype(np.float64))))
     return z, norm.sf(z)
-
-
-def jump_flags(r: np.ndarray, local_sd: np.ndarray, threshold: float) -> np.ndarray:
-    """Boolean flags ``|r_i| > threshold * local_sd_i`` (False where either is NaN)."""
-    with np.errstate(invalid="ignore"):
-        return np.abs(r) > threshold * local_sd
 
 
 def realized_correlation(x: np.ndarray, y: np.ndarray) -> np.ndarray:

@@ -26,6 +26,7 @@ from skvol.features import (
     TruncatedVariance,
 )
 from skvol.features import _kernels as K
+from skvol.features._jumps import column_nanmedian
 
 ROW_LOCAL = [
     RealizedVariance,
@@ -199,6 +200,16 @@ def test_highfrequency_conventions_differ_only_by_the_leading_zero_return():
 def u_shape(n_bins):
     u = (np.arange(n_bins) + 0.5) / n_bins
     return 0.6 + 2.0 * (u - 0.5) ** 2 * 4
+
+
+def test_column_nanmedian_equals_numpy():
+    rng = np.random.default_rng(2)
+    z = rng.random((41, 7))
+    z[rng.random(z.shape) < 0.3] = np.nan
+    z[:, 3] = np.nan
+    z[5, 3] = 0.25  # a single value
+    np.testing.assert_array_equal(column_nanmedian(z), np.nanmedian(z, axis=0))
+    np.testing.assert_array_equal(column_nanmedian(z[:40, :2]), np.nanmedian(z[:40, :2], axis=0))
 
 
 def test_jump_counter_learns_the_intraday_pattern():
