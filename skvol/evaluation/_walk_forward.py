@@ -43,7 +43,7 @@ def _splits(cv, X, y, index: pd.Index) -> list[tuple[np.ndarray, np.ndarray]]:
         cv = TimeSeriesSplit(n_splits=int(cv))
     if _is_sktime_splitter(cv):
         raw = cv.split(index)
-    elif callable(getattr(cv, "split", None)):
+    elif callable(getattr(cv, "split", None)) and not isinstance(cv, str):
         raw = cv.split(X, y)
     else:
         raise TypeError(

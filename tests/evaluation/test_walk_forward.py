@@ -1,0 +1,169 @@
+"""walk_forward_predict: reference loop, sktime splitters, no look-ahead, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from _evaluation_toys import GaussianLinear, PeekingGaussian, PointOnly, TrailingMeanGaussian
+from joblib import parallel_config
+from scipy import stats
+from sklearn.model_selection import KFold, TimeSeriesSplit
+from sktime.split import ExpandingWindowSplitter, SlidingWindowSplitter
+
+from skvol.evaluation import return_var, walk_forward_predict
+
+
+@pytest.fixture(scope="module")
+def data():
+    rng = np.random.default_rng(0)
+    n = 300
+    days = pd.bdate_range("2014-01-01", periods=n, name="date")
+    x = np.cumsum(rng.normal(size=n)) * 0.1
+    X = pd.DataFrame({"x": x, "z": rng.normal(size=n)}, index=days)
+    y = pd.Series(0.5 * x + 0.2 * rng.normal(size=n), index=days, name="target")
+    return X, y
+
+
+def test_matches_reference_loop_over_folds(data):
+    X, y = data
+    cv = TimeSeriesSplit(4, test_size=40)
+    out = walk_forward_predict(TrailingMeanGaussian(), X, y, cv=cv, levels=(0.95, 0.99))
+    assert out.columns.tolist() == [
+        "fold",
+        "y_true",
+        "mean",
+        "scale",
+        "var_95",
+        "breach_95",
+        "var_99",
+        "breach_99",
+    ]
+    rows = []
+    for k, (train, test) in enumerate(cv.split(X)):
+        model = TrailingMeanGaussian().fit(X.iloc[train], y.iloc[train])
+        dist = model.predict_dist(X.iloc[test])
+        for i, pos in enumerate(test):
+            v95, v99 = dist.ppf(0.95)[i], dist.ppf(0.99)[i]
+            yi = y.iloc[pos]
+            rows.append([k, yi, dist.mean()[i], dist.std()[i], v95, yi > v95, v99, yi > v99])
+    expected = pd.DataFrame(rows, columns=out.columns, index=X.index[140:])
+    pd.testing.assert_frame_equal(out, expected, check_dtype=False, check_freq=False)
+
+
+def test_carried_history_reaches_the_model(data):
+    """Test folds see the rows before them: forecasts equal a full-history prediction."""
+    X, y = data
+    cv = TimeSeriesSplit(3, test_size=50)
+    out = walk_forward_predict(TrailingMeanGaussian(window=10), X, y, cv=cv)
+    for k, (train, test) in enumerate(cv.split(X)):
+        model = TrailingMeanGaussian(window=10).fit(X.iloc[train], y.iloc[train])
+        full = model.predict(X.iloc[: test[-1] + 1])[test]
+        np.testing.assert_allclose(out.loc[out["fold"] == k, "mean"], full, rtol=1e-12)
+
+
+def test_student_t_adds_df_and_point_models_give_mean_only(data):
+    X, y = data
+    out = walk_forward_predict(GaussianLinear(df=4.0), X, y, cv=3, levels=0.9)
+    assert {"df", "scale", "var_90", "breach_90"} <= set(out.columns)
+    assert (out["df"] == 4.0).all()
+    np.testing.assert_allclose(
+        out["var_90"], stats.t.ppf(0.9, 4.0, out["mean"], out["scale"]), rtol=1e-12
+    )
+    point = walk_forward_predict(PointOnly(), X, y, cv=3)
+    assert point.columns.tolist() == ["fold", "y_true", "mean"]
+
+
+@pytest.mark.parametrize(
+    "splitter",
+    [
+        ExpandingWindowSplitter(fh=np.arange(1, 21), initial_window=100, step_length=20),
+        SlidingWindowSplitter(fh=np.arange(1, 31), window_length=120, step_length=30),
+    ],
+    ids=["expanding", "sliding"],
+)
+def test_sktime_splitters(data, splitter):
+    X, y = data
+    out = walk_forward_predict(GaussianLinear(), X, y, cv=splitter)
+    folds = list(splitter.split(X.index))
+    assert out["fold"].nunique() == len(folds) > 1
+    for k, (train, test) in enumerate(folds):
+        part = out[out["fold"] == k]
+        assert part.index.equals(X.index[test])
+        model = GaussianLinear().fit(X.iloc[train], y.iloc[train])
+        np.testing.assert_allclose(part["mean"], model.predict(X.iloc[test]), rtol=1e-12)
+    if isinstance(splitter, SlidingWindowSplitter):
+        assert len(folds[1][0]) == 120  # the sliding window really drops old rows
+
+
+def test_return_kind_columns(data):
+    X, y = data
+    log_rv = -9.0 + y
+    returns = pd.Series(np.random.default_rng(2).normal(size=len(y)) * 0.01, index=y.index)
+    out = walk_forward_predict(
+        GaussianLinear(), X, log_rv, cv=3, kind="return", returns=returns, transform="log"
+    )
+    assert "return" in out.columns
+    dist = stats.norm(out["mean"].to_numpy(), out["scale"].to_numpy())
+    np.testing.assert_allclose(out["var_95"], return_var(dist, 0.95, transform="log"), rtol=1e-10)
+    np.testing.assert_array_equal(out["breach_95"], out["return"] < out["var_95"])
+    np.testing.assert_array_equal(out["return"], returns[out.index])
+
+
+def test_parallel_folds_equal_serial(data):
+    """n_jobs goes to joblib; threads here keep the test fast (processes: test_end_to_end)."""
+    X, y = data
+    serial = walk_forward_predict(TrailingMeanGaussian(), X, y, cv=4)
+    with parallel_config(backend="threading"):
+        parallel = walk_forward_predict(TrailingMeanGaussian(), X, y, cv=4, n_jobs=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def _forecasts_up_to(estimator, X, y, t, seed):
+    """Forecasts for rows <= t before and after perturbing every row after t."""
+    cv = TimeSeriesSplit(5, test_size=30)
+    base = walk_forward_predict(estimator, X, y, cv=cv)
+    rng = np.random.default_rng(seed)
+    X2, y2 = X.copy(), y.copy()
+    X2.iloc[t + 1 :] += rng.normal(scale=5.0, size=X2.iloc[t + 1 :].shape)
+    y2.iloc[t + 1 :] += rng.normal(scale=5.0, size=len(y2) - t - 1)
+    moved = walk_forward_predict(estimator, X2, y2, cv=cv)
+    cut = X.index[t]
+    return base.loc[:cut], moved.loc[:cut]
+
+
+@pytest.mark.parametrize("t", [165, 200, 229, 250])
+def test_no_look_ahead(data, t):
+    X, y = data
+    before, after = _forecasts_up_to(TrailingMeanGaussian(window=7), X, y, t, seed=t)
+    assert len(before) > 0
+    pd.testing.assert_frame_equal(before, after)
+
+
+def test_the_look_ahead_check_catches_a_peeking_model(data):
+    X, y = data
+    before, after = _forecasts_up_to(PeekingGaussian(), X, y, 200, seed=1)
+    assert not np.allclose(before["mean"], after["mean"])
+
+
+def test_errors(data):
+    X, y = data
+    with pytest.raises(ValueError, match="fold 0 trains on row"):
+        walk_forward_predict(GaussianLinear(), X, y, cv=KFold(3))
+    with pytest.raises(ValueError, match="X has 299 rows but y has 300"):
+        walk_forward_predict(GaussianLinear(), X.iloc[1:], y)
+    with pytest.raises(ValueError, match="not finite at position 299"):
+        walk_forward_predict(GaussianLinear(), X, y.shift(-1))
+    with pytest.raises(TypeError, match="cv must be"):
+        walk_forward_predict(GaussianLinear(), X, y, cv="time")
+    with pytest.raises(ValueError, match="kind='return' needs returns="):
+        walk_forward_predict(GaussianLinear(), X, y, kind="return")
+    with pytest.raises(ValueError, match="levels"):
+        walk_forward_predict(GaussianLinear(), X, y, levels=(0.95, 95))
+
+
+def test_ndarray_inputs_are_indexed_by_position(data):
+    X, y = data
+    out = walk_forward_predict(GaussianLinear(), X.to_numpy(), y.to_numpy(), cv=3)
+    assert out.index.name == "position"
+    assert out.index[0] == 75 and out.index[-1] == 299
