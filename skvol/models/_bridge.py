@@ -20,7 +20,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
-from torch.utils.data import Subset
+from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, Subset
 
 from skvol._history import carry, date_index, prepend
 from skvol.models._windows import lookback_windows
@@ -48,6 +48,19 @@ class RecentValidationSplit:
         return Subset(dataset, np.arange(cut)), Subset(dataset, np.arange(cut, n_rows))
 
 
+def batch_loader(dataset, batch_size: int, shuffle: bool = False) -> DataLoader:
+    """Mini-batches fetched by one fancy index each (skorch's dataset indexes arrays).
+
+    A plain ``DataLoader`` collates ``batch_size`` single rows in Python, which costs more
+    than the small LSTM step itself; sampling index lists (shuffled with the torch RNG
+    when ``shuffle``) and indexing once per batch gives the same batches, faster.
+    """
+    sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
+    return DataLoader(
+        dataset, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None
+    )
+
+
 class StopOnNonFiniteLoss(Callback):
     """Stop training with a clear error as soon as a batch loss is NaN or infinite."""
 
@@ -55,7 +68,7 @@ class StopOnNonFiniteLoss(Callback):
         if loss is not None and not bool(torch.isfinite(loss).all()):
             phase = "training" if training else "validation"
             raise RuntimeError(
-                f"the {phase} loss became {float(loss)} (not finite) in epoch "
+                f"the {phase} loss became {float(loss.detach())} (not finite) in epoch "
                 f"{len(net.history)}; the model diverged. Lower `lr` (now {net.lr}) or "
                 "check the scale of X and y."
             )
@@ -208,7 +221,9 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
+            iterator_train=batch_loader,
             iterator_train__shuffle=True,
+            iterator_valid=batch_loader,
             train_split=train_split,
             callbacks=callbacks,
             predict_nonlinearity=None,

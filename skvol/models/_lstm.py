@@ -75,9 +75,7 @@ _COMMON_ATTRIBUTES = """net_ : skorch.NeuralNet
 
 
 def _doc(text: str) -> str:
-    return text.replace("%(params)s", _COMMON_PARAMS).replace(
-        "%(attributes)s", _COMMON_ATTRIBUTES
-    )
+    return text.replace("%(params)s", _COMMON_PARAMS).replace("%(attributes)s", _COMMON_ATTRIBUTES)
 
 
 class LSTMRegressor(BaseRecurrentRegressor):
@@ -351,4 +349,3 @@ class ProbabilisticLSTMRegressor(BaseRecurrentRegressor):
         y_pred : ndarray of shape (n_days,)
         """
         return self.predict_params(X)["loc"]
-

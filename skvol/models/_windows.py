@@ -52,4 +52,4 @@ def lookback_windows(values: np.ndarray, lookback: int) -> tuple[np.ndarray, np.
         [np.zeros(lookback - 1, dtype=values.dtype), np.ones(n_rows, dtype=values.dtype)]
     )
     mask = sliding_window_view(real, lookback)
-    return np.ascontiguousarray(windows), np.ascontiguousarray(mask)
+    return np.array(windows, copy=True), np.array(mask, copy=True)
