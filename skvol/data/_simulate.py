@@ -17,6 +17,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -83,52 +84,56 @@ class AssetModel:
         return math.log(self.mean_variance) - 0.5 * self.log_variance_std**2
 
 
-ASSET_MODELS: Mapping[str, AssetModel] = {
-    "BTC": AssetModel(
-        session="24h",
-        mean_variance=0.03**2,
-        persistence=0.97,
-        log_variance_std=0.6,
-        jump_intensity=0.3,
-        jump_mean=0.0,
-        jump_std=0.02,
-        loading=0.5,
-        overnight_ratio=0.1,
-        initial_price=400.0,
-        pattern="crypto",
-    ),
-    "EURUSD": AssetModel(
-        session="fx",
-        mean_variance=0.005**2,
-        persistence=0.95,
-        log_variance_std=0.4,
-        jump_intensity=0.1,
-        jump_mean=0.0,
-        jump_std=0.003,
-        loading=0.7,
-        overnight_ratio=0.1,
-        initial_price=1.3,
-        pattern="fx",
-    ),
-    "SPX": AssetModel(
-        session="us_equity",
-        mean_variance=0.009**2,
-        persistence=0.97,
-        log_variance_std=0.5,
-        jump_intensity=0.15,
-        jump_mean=-0.002,
-        jump_std=0.006,
-        loading=1.0,
-        overnight_ratio=0.1,
-        initial_price=1100.0,
-        pattern="u_shape",
-    ),
-}
+ASSET_MODELS: Mapping[str, AssetModel] = MappingProxyType(
+    {
+        "BTC": AssetModel(
+            session="24h",
+            mean_variance=0.03**2,
+            persistence=0.97,
+            log_variance_std=0.6,
+            jump_intensity=0.3,
+            jump_mean=0.0,
+            jump_std=0.02,
+            loading=0.5,
+            overnight_ratio=0.1,
+            initial_price=400.0,
+            pattern="crypto",
+        ),
+        "EURUSD": AssetModel(
+            session="fx",
+            mean_variance=0.005**2,
+            persistence=0.95,
+            log_variance_std=0.4,
+            jump_intensity=0.1,
+            jump_mean=0.0,
+            jump_std=0.003,
+            loading=0.7,
+            overnight_ratio=0.1,
+            initial_price=1.3,
+            pattern="fx",
+        ),
+        "SPX": AssetModel(
+            session="us_equity",
+            mean_variance=0.009**2,
+            persistence=0.97,
+            log_variance_std=0.5,
+            jump_intensity=0.15,
+            jump_mean=-0.002,
+            jump_std=0.006,
+            loading=1.0,
+            overnight_ratio=0.1,
+            initial_price=1100.0,
+            pattern="u_shape",
+        ),
+    }
+)
 """Default model of each asset ``simulate_market`` knows. Daily volatilities (diffusion
 and jumps together) are about 3.2% for BTC, 0.5% for EUR/USD and 1% for the S&P 500 open
 to close, outside the regime shift."""
 
-CORRELATION = {"max": 0.9, "mean_logit": math.log(0.5), "persistence": 0.98, "logit_std": 0.5}
+CORRELATION = MappingProxyType(
+    {"max": 0.9, "mean_logit": math.log(0.5), "persistence": 0.98, "logit_std": 0.5}
+)
 """Common correlation ``rho_day = max * expit(z_day)`` with ``z`` an AR(1) over UTC days
 (stationary mean ``mean_logit`` and standard deviation ``logit_std``)."""
 
