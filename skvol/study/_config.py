@@ -94,9 +94,9 @@ class StudyConfig:
     min_coverage : float
         Minimum share of observed bins for a day to enter the panel.
     n_days : int or None
-        Days of the simulated market (None: 250 quick, 1000 full).
+        Days of the simulated market (None: 200 quick, 1000 full).
     max_days : int or None
-        Keep only the last ``max_days`` days of each asset (None: 400 quick, all full).
+        Keep only the last ``max_days`` days of each asset (None: 300 quick, all full).
     """
 
     data: str = "simulated"
@@ -121,14 +121,19 @@ class StudyConfig:
         """Days of the simulated market."""
         if self.n_days is not None:
             return self.n_days
-        return 250 if self.quick else 1000
+        return 200 if self.quick else 1000
+
+    @property
+    def simulated_freq(self) -> str:
+        """Bar width of the simulated market (5-minute bars in a quick run, else 1-minute)."""
+        return "5min" if self.quick else "1min"
 
     @property
     def day_limit(self) -> int | None:
         """Last days kept per asset (None keeps all)."""
         if self.max_days is not None:
             return self.max_days
-        return 400 if self.quick else None
+        return 300 if self.quick else None
 
     @property
     def n_splits(self) -> int:
@@ -138,17 +143,17 @@ class StudyConfig:
     @property
     def test_fraction(self) -> float:
         """Share of the days forecast out of sample, over all folds together."""
-        return 0.4 if self.quick else 0.5
+        return 0.35 if self.quick else 0.5
 
     @property
     def max_epochs(self) -> int:
         """Training epochs of the recurrent models."""
-        return 8 if self.quick else 60
+        return 5 if self.quick else 60
 
     @property
     def lookback(self) -> int:
         """Look-back window of the recurrent models, in days."""
-        return 10 if self.quick else 22
+        return 5 if self.quick else 22
 
     @property
     def hidden_size(self) -> int:
@@ -158,4 +163,4 @@ class StudyConfig:
     @property
     def patience(self) -> int:
         """Early-stopping patience of the recurrent models, in epochs."""
-        return 3 if self.quick else 10
+        return 2 if self.quick else 10

@@ -37,10 +37,8 @@ def format_number(value, digits: int = 4) -> str:
             return "0"
         if 1e3 <= abs(x) < 1e7:
             return f"{x:.1f}"
-        if 1 <= abs(x) < 1e3:
+        if 1e-3 <= abs(x) < 1e3:
             return f"{x:.{digits}g}"
-        if 1e-3 <= abs(x) < 1:
-            return f"{x:.{digits}f}".rstrip("0").rstrip(".")
         return f"{x:.{digits - 1}e}"
     return str(value)
 

@@ -1,0 +1,78 @@
+"""Numbers the study reports, computed from walk-forward forecast frames.
+
+Plain functions over the frames that :func:`skvol.evaluation.walk_forward_predict`
+returns (columns ``y_true``, ``mean`` and, for distribution forecasts, ``scale`` and
+``df``), so every number in the report can be recomputed by hand from the CSV files.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from skvol.study._pipelines import TARGET_SCALE
+
+
+def variance_from_target(y, transform: str, scale: float = TARGET_SCALE) -> np.ndarray:
+    """Invert a target transform: tomorrow's realized variance in squared decimal returns.
+
+    ``log1p``: ``V = expm1(y) / scale**2``; ``log``: ``V = exp(y) / scale**2``.
+    """
+    y = np.asarray(y, dtype=float)
+    if transform == "log1p":
+        return np.expm1(y) / scale**2
+    if transform == "log":
+        return np.exp(y) / scale**2
+    raise ValueError(f"unknown target transform {transform!r}; expected 'log1p' or 'log'")
+
+
+def point_accuracy(frame: pd.DataFrame, transform: str) -> dict[str, float]:
+    """RMSE, MAE and QLIKE of a forecast on the variance scale, in squared percent.
+
+    The variance forecast is the plug-in ``g^{-1}(mean)`` of the predicted mean of the
+    target, the same rule for every model (so point and distribution forecasts are
+    compared alike); realised and forecast variances are multiplied by ``100**2``
+    (daily variance of percent returns) so the errors read in %^2. QLIKE and MSE are
+    :func:`skvol.evaluation.qlike_loss` and :func:`skvol.evaluation.mse_loss` (Patton 2011).
+    """
+    from skvol.evaluation import mse_loss, qlike_loss
+
+    v_true = variance_from_target(frame["y_true"], transform) * 1e4
+    v_hat = variance_from_target(frame["mean"], transform) * 1e4
+    return {
+        "rmse": float(np.sqrt(mse_loss(v_true, v_hat))),
+        "mae": float(np.mean(np.abs(v_hat - v_true))),
+        "qlike": qlike_loss(v_true, v_hat),
+        "days": int(len(frame)),
+    }
+
+
+def frame_dist(frame: pd.DataFrame):
+    """The frozen scipy distribution of a walk-forward frame (Normal, or t when ``df``)."""
+    loc = frame["mean"].to_numpy(dtype=float)
+    scale = frame["scale"].to_numpy(dtype=float)
+    if "df" in frame.columns and frame["df"].notna().all():
+        return stats.t(frame["df"].to_numpy(dtype=float), loc=loc, scale=scale)
+    return stats.norm(loc=loc, scale=scale)
+
+
+def pit_values(frame: pd.DataFrame) -> np.ndarray:
+    """Probability integral transforms ``F_t(y_t)`` of the realised targets."""
+    return np.asarray(frame_dist(frame).cdf(frame["y_true"].to_numpy(dtype=float)), dtype=float)
+
+
+def interval_coverage(frame: pd.DataFrame, levels=(0.5, 0.8, 0.9, 0.95, 0.99)) -> dict[str, float]:
+    """Share of days whose target fell inside the central interval at each level."""
+    dist = frame_dist(frame)
+    y = frame["y_true"].to_numpy(dtype=float)
+    out = {}
+    for level in levels:
+        lo, hi = dist.interval(level)
+        out[f"{level:g}"] = float(np.mean((y >= lo) & (y <= hi)))
+    return out
+
+
+def level_suffix(level: float) -> str:
+    """The walk-forward frame's column suffix of a VaR level (0.95 -> "95")."""
+    return f"{100 * float(level):.10g}"

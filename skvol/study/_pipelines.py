@@ -1,0 +1,203 @@
+"""The study's models as public scikit-learn pipelines: features -> regressor.
+
+Everything here is built from skvol's public transformers and regressors, so a user can
+copy any pipeline out of the study. An intraday asset's pipeline starts from its panel of
+intraday returns; a daily-measures asset (e.g. the Oxford-Man Realized Library) starts
+from its daily measures, with the same feature names.
+
+Targets (``skvol.features.next_day_target``): tomorrow's realized variance with returns
+in percent (``scale=100``), transformed by ``log1p`` (the original study's
+``log(1 + RV)``) or ``log``. In decimal units ``log(1 + RV)`` would be ``RV`` to four
+digits (daily RV is about 1e-4), so the study's transform only means something in percent.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn.compose import ColumnTransformer, make_column_selector
+from sklearn.pipeline import FeatureUnion, Pipeline
+from sklearn.preprocessing import FunctionTransformer
+
+from skvol.features import (
+    BipowerVariation,
+    DailyReturn,
+    JumpCounter,
+    RealizedSemivariance,
+    RealizedVariance,
+)
+from skvol.models import (
+    AttentionLSTMRegressor,
+    HARRegressor,
+    LSTMRegressor,
+    ProbabilisticLSTMRegressor,
+)
+from skvol.study._config import StudyConfig
+
+#: Returns are multiplied by this before squaring in every target (percent returns).
+TARGET_SCALE = 100.0
+
+#: Daily variance measures the LSTMs use from a daily-measures file, by skvol suffix.
+DAILY_VARIANCE_PATTERN = "__(rv|bv|rs_neg)$"
+DAILY_RETURN = "ret"
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """One forecasting model of the study: a name, its target and a pipeline factory."""
+
+    key: str
+    label: str
+    transform: str
+    probabilistic: bool
+    build: Callable[[StudyConfig, str, bool], Pipeline]
+
+
+def _log_step() -> FunctionTransformer:
+    return FunctionTransformer(np.log, feature_names_out="one-to-one")
+
+
+def intraday_features() -> FeatureUnion:
+    """The LSTMs' daily features from a panel of intraday returns.
+
+    Log realized variance, bipower variation and the two semivariances; the number of
+    intraday jumps; the daily return.
+    """
+    variances = Pipeline(
+        [
+            (
+                "measures",
+                FeatureUnion(
+                    [
+                        ("rv", RealizedVariance()),
+                        ("bv", BipowerVariation()),
+                        ("rs", RealizedSemivariance()),
+                    ],
+                    verbose_feature_names_out=False,
+                ),
+            ),
+            ("log", _log_step()),
+        ]
+    )
+    return FeatureUnion(
+        [
+            ("log_variances", variances),
+            ("jumps", JumpCounter()),
+            ("ret", DailyReturn()),
+        ],
+        verbose_feature_names_out=False,
+    )
+
+
+def daily_features() -> ColumnTransformer:
+    """The LSTMs' features from daily measures: log variances and the daily return.
+
+    Columns are chosen by their skvol suffix (``__rv``, ``__bv``, ``__rs_neg``, ``__ret``),
+    so a file without a semivariance still works.
+    """
+    return ColumnTransformer(
+        [
+            ("log_variances", _log_step(), make_column_selector(pattern=DAILY_VARIANCE_PATTERN)),
+            ("ret", "passthrough", make_column_selector(pattern=f"__{DAILY_RETURN}$")),
+        ],
+        verbose_feature_names_out=False,
+    )
+
+
+def har_features(asset: str, daily: bool) -> ColumnTransformer | RealizedVariance:
+    """The HAR model's input: the day's realized variance (HARRegressor averages it)."""
+    if daily:
+        return ColumnTransformer(
+            [("rv", "passthrough", [f"{asset}__rv"])], verbose_feature_names_out=False
+        )
+    return RealizedVariance()
+
+
+def _recurrent_params(config: StudyConfig) -> dict:
+    return {
+        "lookback": config.lookback,
+        "hidden_size": config.hidden_size,
+        "max_epochs": config.max_epochs,
+        "patience": config.patience,
+        "random_state": config.seed,
+    }
+
+
+def _pipeline(features, model) -> Pipeline:
+    return Pipeline([("features", features), ("model", model)]).set_output(transform="pandas")
+
+
+def _lstm_features(asset: str, daily: bool):
+    return daily_features() if daily else intraday_features()
+
+
+def _build_lstm(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
+    return _pipeline(_lstm_features(asset, daily), LSTMRegressor(**_recurrent_params(config)))
+
+
+def _build_attention(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
+    return _pipeline(
+        _lstm_features(asset, daily), AttentionLSTMRegressor(**_recurrent_params(config))
+    )
+
+
+def _build_prob(distribution: str) -> Callable[[StudyConfig, str, bool], Pipeline]:
+    def build(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
+        model = ProbabilisticLSTMRegressor(distribution=distribution, **_recurrent_params(config))
+        return _pipeline(_lstm_features(asset, daily), model)
+
+    return build
+
+
+def _build_har(distribution: str) -> Callable[[StudyConfig, str, bool], Pipeline]:
+    def build(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
+        return _pipeline(
+            har_features(asset, daily), HARRegressor(log=True, distribution=distribution)
+        )
+
+    return build
+
+
+#: The models compared on the study's target, on the same walk-forward folds.
+STUDY_MODELS: tuple[ModelSpec, ...] = (
+    ModelSpec("lstm", "LSTMRegressor", "log1p", False, _build_lstm),
+    ModelSpec("attention_lstm", "AttentionLSTMRegressor", "log1p", False, _build_attention),
+    ModelSpec(
+        "prob_lstm_normal",
+        "ProbabilisticLSTMRegressor (Normal)",
+        "log1p",
+        True,
+        _build_prob("normal"),
+    ),
+    ModelSpec("har", "HARRegressor (HAR-log, Normal)", "log1p", True, _build_har("normal")),
+)
+
+#: Candidate setups for skvol's recommendation (all on log RV), compared with the study's.
+CANDIDATES: tuple[ModelSpec, ...] = (
+    ModelSpec(
+        "prob_lstm_t_log",
+        "ProbabilisticLSTMRegressor (Student-t) on log RV",
+        "log",
+        True,
+        _build_prob("student_t"),
+    ),
+    ModelSpec(
+        "har_t_log",
+        "HARRegressor (HAR-log, Student-t) on log RV",
+        "log",
+        True,
+        _build_har("student_t"),
+    ),
+)
+
+#: The study's own setup: Normal probabilistic LSTM on log(1 + RV).
+STUDY_SETUP = "prob_lstm_normal"
+#: skvol's recommended setup (chosen by measurement, see docs/study.md).
+RECOMMENDED_SETUP = "har_t_log"
+
+
+def all_models() -> tuple[ModelSpec, ...]:
+    """Every model the study fits, study models first."""
+    return STUDY_MODELS + CANDIDATES

@@ -1,0 +1,214 @@
+"""The ``skvol`` command line: bad arguments end with one clear message, never a traceback."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from skvol.study._cli import EXIT_USAGE, EXIT_USER_ERROR, build_parser, config_from_args, main
+from skvol.study._config import StudyConfig, session_for
+from skvol.study._inputs import daily_measures_frame, is_daily_measures, resolve_paths
+
+
+def _fails(argv, capsys, code, *needles):
+    assert main(argv) == code
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    lines = [line for line in err.splitlines() if line.startswith("skvol: error:")]
+    assert len(lines) == 1, err
+    for needle in needles:
+        assert needle in lines[0], lines[0]
+    return lines[0]
+
+
+def test_unknown_simulated_asset(capsys, tmp_path):
+    _fails(
+        ["study", "--assets", "BTC", "DOGE", "--out", str(tmp_path), "--no-progress"],
+        capsys,
+        EXIT_USER_ERROR,
+        "unknown asset(s) ['DOGE']",
+        "BTC",
+    )
+
+
+def test_unknown_asset_in_a_folder(capsys, tmp_path):
+    (tmp_path / "BTC.csv").write_text("timestamp,price\n2017-01-01T00:01:00Z,1.0\n")
+    _fails(
+        ["study", "--data", str(tmp_path), "--assets", "ETH", "--no-progress"],
+        capsys,
+        EXIT_USER_ERROR,
+        "unknown asset 'ETH'",
+        "BTC.csv",
+    )
+
+
+def test_empty_folder(capsys, tmp_path):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    _fails(
+        ["study", "--data", str(empty), "--no-progress"],
+        capsys,
+        EXIT_USER_ERROR,
+        "is empty",
+        str(empty),
+    )
+
+
+def test_missing_folder(capsys, tmp_path):
+    _fails(
+        ["study", "--data", str(tmp_path / "nope"), "--no-progress"],
+        capsys,
+        EXIT_USER_ERROR,
+        "no such file or folder",
+    )
+
+
+def test_unreadable_file_names_file_and_line(capsys, tmp_path):
+    bad = tmp_path / "BTC.csv"
+    bad.write_text(
+        "timestamp,open,high,low,close\n"
+        "2017-01-01T00:01:00Z,1,1,1,1\n"
+        "2017-01-01T00:02:00Z,1,1,oops,1\n"
+    )
+    _fails(
+        ["study", "--assets", f"BTC={bad}", "--out", str(tmp_path / "o"), "--no-progress"],
+        capsys,
+        EXIT_USER_ERROR,
+        "BTC.csv",
+        "line 3",
+    )
+
+
+def test_binary_garbage_file(capsys, tmp_path):
+    bad = tmp_path / "BTC.csv"
+    bad.write_bytes(b"\x00\x01\x02garbage\xff\xfe")
+    _fails(["study", "--assets", f"BTC={bad}", "--no-progress"], capsys, EXIT_USER_ERROR, "BTC.csv")
+
+
+def test_missing_kaggle_credentials(capsys, tmp_path, monkeypatch):
+    for var in ("KAGGLE_USERNAME", "KAGGLE_KEY", "KAGGLE_API_TOKEN", "KAGGLE_CONFIG_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    for var in ("HOME", "XDG_CACHE_HOME", "XDG_CONFIG_HOME"):
+        monkeypatch.setenv(var, str(tmp_path / var.lower()))
+    monkeypatch.chdir(tmp_path)
+    line = _fails(
+        ["study", "--data", "kaggle", "--no-progress"], capsys, EXIT_USER_ERROR, "KAGGLE_USERNAME"
+    )
+    assert "kaggle.json" in line
+    _fails(["download", "--no-progress"], capsys, EXIT_USER_ERROR, "KAGGLE_USERNAME")
+
+
+def test_asset_of_unknown_session_needs_an_option(capsys, tmp_path):
+    (tmp_path / "XYZ.csv").write_text("timestamp,price\n2017-01-01T00:01:00Z,1.0\n")
+    _fails(
+        ["study", "--data", str(tmp_path), "--no-progress"],
+        capsys,
+        EXIT_USER_ERROR,
+        "--session XYZ=",
+    )
+
+
+@pytest.mark.parametrize(
+    ("argv", "needle"),
+    [
+        (["study", "--session", "BTC=moon"], "must be one of 24h, fx, us_equity"),
+        (["study", "--session", "BTC"], "NAME=VALUE"),
+        (["study", "--assets", "BTC=a.csv", "SPX"], "all assets as NAME=PATH or none"),
+        (["study", "--assets", "BTC", "BTC"], "names an asset twice"),
+        (["study", "--data", "simulated", "--assets", "BTC=a.csv"], "cannot be combined"),
+        (["study", "--assets", "9lives"], "invalid asset name"),
+    ],
+)
+def test_bad_options_are_usage_errors(argv, needle, capsys):
+    _fails([*argv, "--no-progress"], capsys, EXIT_USAGE, needle)
+
+
+def test_argparse_errors_return_2_without_traceback(capsys):
+    assert main(["study", "--days", "-3"]) == EXIT_USAGE
+    assert main(["study", "--bogus"]) == EXIT_USAGE
+    assert main([]) == EXIT_USAGE
+    err = capsys.readouterr().err
+    assert "positive integer" in err and "unrecognized arguments: --bogus" in err
+    assert "Traceback" not in err
+
+
+def test_console_script_reports_errors_in_one_line(tmp_path):
+    env = dict(os.environ, OMP_WAIT_POLICY="PASSIVE")
+    proc = subprocess.run(
+        [sys.executable, "-m", "skvol.study", "study", "--data", str(tmp_path / "nope")],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+    )
+    assert proc.returncode == EXIT_USER_ERROR
+    assert proc.stderr.strip().splitlines()[-1].startswith("skvol: error: --data")
+    assert "Traceback" not in proc.stderr
+
+
+def test_config_from_args():
+    parser = build_parser()
+    cfg = config_from_args(
+        parser.parse_args(["study", "--quick", "--seed", "7", "--assets", "BTC", "SPX"])
+    )
+    assert cfg == StudyConfig(
+        data="simulated", assets=("BTC", "SPX"), quick=True, seed=7, out=Path("results")
+    )
+    cfg = config_from_args(
+        parser.parse_args(["features", "--assets", "A=x.csv", "--session", "A=fx"])
+    )
+    assert cfg.data == "files" and cfg.paths == {"A": Path("x.csv")} and cfg.sessions == {"A": "fx"}
+    assert StudyConfig(quick=True).simulated_days < StudyConfig().simulated_days
+
+
+def test_sessions_by_name():
+    assert session_for("BTC") == "24h" and session_for("eur_usd") == "fx"
+    assert session_for("SPX") == "us_equity" and session_for("FOO", {"FOO": "fx"}) == "fx"
+    with pytest.raises(ValueError, match="--session FOO="):
+        session_for("FOO")
+
+
+def test_resolve_paths_matches_names_case_insensitively(tmp_path):
+    (tmp_path / "btc").mkdir()
+    (tmp_path / "SPX.csv.gz").write_bytes(b"")
+    (tmp_path / ".hidden").write_text("")
+    cfg = StudyConfig(data=str(tmp_path), assets=("BTC", "SPX"))
+    assert resolve_paths(cfg) == {"BTC": tmp_path / "btc", "SPX": tmp_path / "SPX.csv.gz"}
+    assert resolve_paths(StudyConfig(data=str(tmp_path), assets=())) == {
+        "SPX": tmp_path / "SPX.csv.gz",
+        "btc": tmp_path / "btc",
+    }
+
+
+def test_daily_measures_are_detected_by_header(tmp_path):
+    oxford = tmp_path / "spx.csv"
+    oxford.write_text("date,symbol,open_to_close,rv5,bv,rsv\n")
+    bars = tmp_path / "bars.csv.gz"
+    with gzip.open(bars, "wt") as handle:
+        handle.write("timestamp,open,high,low,close\n")
+    assert is_daily_measures(oxford) and not is_daily_measures(bars)
+    assert not is_daily_measures(tmp_path)
+
+
+def test_daily_measures_frame_close_to_close_and_errors():
+    days = pd.date_range("2017-01-02", periods=4, freq="B", name="date")
+    spy = pd.DataFrame(
+        {"rv5": [1e-4, 2e-4, 3e-4, 4e-4], "bpv5": [1e-4] * 4, "close": [100.0, 101.0, 99.0, 99.5]},
+        index=days,
+    )
+    frame = daily_measures_frame("SPY", spy, "spy.csv")
+    assert list(frame.columns) == ["SPY__rv", "SPY__bv", "SPY__ret"]
+    np.testing.assert_allclose(frame["SPY__ret"], np.diff(np.log(spy["close"])))
+    assert frame.index[0] == days[1]
+    with pytest.raises(ValueError, match=r"spy.csv: the daily measures lack a bv column"):
+        daily_measures_frame("SPY", spy.drop(columns="bpv5"), "spy.csv")
+    spy.loc[days[2], "rv5"] = 0.0
+    with pytest.raises(ValueError, match="not positive on 2017-01-04"):
+        daily_measures_frame("SPY", spy, "spy.csv")

@@ -1,0 +1,257 @@
+"""``skvol study --quick`` end to end, checked by content.
+
+One quick run on the simulated market (module fixture, through the console script's
+``main``), then every output is checked against an independent recomputation: breach
+counts from the per-day breach flags (which are themselves recomputed from the realised
+values and VaRs), rates as counts over days, Kupiec p-values from the likelihood ratio,
+accuracy from the forecast frames, coverage from the distributions, the rolling
+correlation from the daily returns, and every number of the report's tables against
+``metrics.json`` and the CSV tables.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import re
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.image import imread
+from scipy import stats
+
+from skvol.study._cli import main
+from skvol.study._report import format_number
+
+LEVELS = (0.95, 0.99)
+SETUPS = ("prob_lstm_normal", "har_t_log")
+MODELS = ("lstm", "attention_lstm", "prob_lstm_normal", "har", "prob_lstm_t_log", "har_t_log")
+ASSETS = ("BTC", "EURUSD", "SPX")
+FIGURES = ("realized_volatility", "rolling_correlation", "forecasts", "var_breaches", "calibration")
+
+
+@pytest.fixture(scope="module")
+def run(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("study") / "results"
+    code = main(["study", "--quick", "--seed", "3", "--out", str(out), "--no-progress"])
+    assert code == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def metrics(run) -> dict:
+    return json.loads((run / "metrics.json").read_text())
+
+
+def _md_tables(md: str) -> dict[str, list[list[str]]]:
+    """Every Markdown table of the report under its caption: header row then body rows."""
+    tables = {}
+    for match in re.finditer(r"\*([^*\n]+)\*\n\n((?:\|.*\|\n)+)", md):
+        lines = match.group(2).strip().splitlines()
+        rows = [
+            [c.strip().replace("\\|", "|") for c in line.strip("|").split(" | ")] for line in lines
+        ]
+        tables[match.group(1)] = [rows[0]] + rows[2:]
+    return tables
+
+
+def test_outputs_exist_and_command_is_recorded(run, metrics):
+    assert (run / "report.md").is_file() and (run / "report.html").is_file()
+    assert metrics["command"].startswith("skvol study --assets BTC EURUSD SPX --quick")
+    assert metrics["config"]["quick"] is True and metrics["config"]["seed"] == 3
+    assert set(metrics["data"]) == set(ASSETS)
+    assert set(metrics["timings"]["stages"]) == {
+        "read",
+        "panel",
+        "features",
+        "models",
+        "walk-forward",
+        "backtest",
+        "report",
+    }
+
+
+def test_figures_decode_and_html_embeds_them(run):
+    page = (run / "report.html").read_text()
+    embedded = [
+        base64.b64decode(b) for b in re.findall(r'src="data:image/png;base64,([^"]+)"', page)
+    ]
+    md = (run / "report.md").read_text()
+    for name in FIGURES:
+        path = run / "figures" / f"{name}.png"
+        image = imread(path)
+        assert image.shape[0] >= 300 and image.shape[1] >= 800, name
+        assert image[..., :3].std() > 0.05, f"{name} looks blank"
+        assert f"](figures/{name}.png)" in md
+        assert path.read_bytes() in embedded
+    assert len(embedded) == len(FIGURES)
+    assert 'src="figures/' not in page
+
+
+def test_breach_flags_counts_and_rates(run, metrics):
+    days = pd.read_csv(run / "tables" / "breach_days.csv")
+    upper = days["kind"] == "volatility"
+    recomputed = np.where(upper, days["y_true"] > days["var"], days["y_true"] < days["var"])
+    np.testing.assert_array_equal(days["breach"].to_numpy(), recomputed)
+    for setup in SETUPS:
+        for kind in ("volatility", "return"):
+            for level in LEVELS:
+                table = pd.read_csv(run / "tables" / f"var_{setup}_{kind}_{level:g}.csv")
+                assert list(table["Asset"]) == list(ASSETS)
+                for _, row in table.iterrows():
+                    sel = days[
+                        (days["setup"] == setup)
+                        & (days["kind"] == kind)
+                        & (days["asset"] == row["Asset"])
+                        & (days["level"] == level)
+                    ]
+                    n, x = len(sel), int(sel["breach"].sum())
+                    assert row["Total Days"] == n and row["Actual Breaches"] == x
+                    assert row["Breach Rate"] == pytest.approx(x / n)
+                    assert row["Expected Breaches"] == pytest.approx(n * (1 - level))
+                    # Kupiec (1995) likelihood ratio, written out independently
+                    p, phat = 1 - level, x / n
+                    ll0 = (n - x) * np.log(1 - p) + x * np.log(p)
+                    ll1 = (n - x) * np.log(1 - phat) if x < n else 0.0
+                    ll1 += x * np.log(phat) if x > 0 else 0.0
+                    assert row["Kupiec p"] == pytest.approx(
+                        stats.chi2.sf(2 * (ll1 - ll0), 1), rel=1e-6
+                    )
+                    m = metrics["backtest"][setup][kind][row["Asset"]][f"{level:g}"]
+                    assert m["actual_breaches"] == x and m["days"] == n
+                    assert m["result"] == row["Result"]
+
+
+def test_volatility_breaches_match_the_forecast_frames(run):
+    days = pd.read_csv(run / "tables" / "breach_days.csv", parse_dates=["date"])
+    for asset in ASSETS:
+        fc = pd.read_csv(run / "tables" / f"forecasts_{asset}_prob_lstm_normal.csv", index_col=0)
+        sel = days[
+            (days["setup"] == "prob_lstm_normal")
+            & (days["kind"] == "volatility")
+            & (days["asset"] == asset)
+            & (days["level"] == 0.95)
+        ]
+        q = stats.norm(fc["mean"], fc["scale"]).ppf(0.95)
+        np.testing.assert_allclose(sel["var"].to_numpy(), q, rtol=1e-9)
+        np.testing.assert_array_equal(sel["breach"].to_numpy(), fc["y_true"].to_numpy() > q)
+
+
+def test_models_share_the_folds_and_accuracy_is_recomputed(run, metrics):
+    for asset in ASSETS:
+        frames = {
+            m: pd.read_csv(run / "tables" / f"forecasts_{asset}_{m}.csv", index_col=0)
+            for m in MODELS
+        }
+        first = frames["lstm"]
+        assert first["fold"].nunique() == metrics["config"]["n_splits"]
+        for model, fc in frames.items():
+            assert list(fc.index) == list(first.index), model
+            log_target = model.endswith("_log")
+            inv = np.exp if log_target else np.expm1
+            v, h = inv(fc["y_true"]), inv(fc["mean"])  # both in %^2 (returns scaled by 100)
+            m = metrics["accuracy"][asset][model]
+            assert m["rmse"] == pytest.approx(np.sqrt(np.mean((h - v) ** 2)), rel=1e-9)
+            assert m["mae"] == pytest.approx(np.mean(np.abs(h - v)), rel=1e-9)
+            assert m["qlike"] == pytest.approx(np.mean(v / h - np.log(v / h) - 1), rel=1e-9)
+        # the two targets are the same day's RV: exp(log RV) = expm1(log(1 + RV))
+        np.testing.assert_allclose(
+            np.exp(frames["har_t_log"]["y_true"]), np.expm1(first["y_true"]), rtol=1e-9
+        )
+
+
+def test_coverage_from_the_distributions(run, metrics):
+    for asset in ASSETS:
+        fc = pd.read_csv(run / "tables" / f"forecasts_{asset}_har_t_log.csv", index_col=0)
+        dist = stats.t(fc["df"], fc["mean"], fc["scale"])
+        lo, hi = dist.ppf(0.025), dist.ppf(0.975)
+        inside = ((fc["y_true"] >= lo) & (fc["y_true"] <= hi)).mean()
+        assert metrics["coverage"]["har_t_log"][asset]["0.95"] == pytest.approx(inside)
+
+
+def test_rolling_correlation_from_daily_returns(run, metrics):
+    btc = pd.read_csv(run / "tables" / "daily_BTC.csv", index_col=0, parse_dates=True)["ret"]
+    spx = pd.read_csv(run / "tables" / "daily_SPX.csv", index_col=0, parse_dates=True)["ret"]
+    both = pd.concat([btc, spx], axis=1, join="inner").dropna()
+    corr = both.iloc[:, 0].rolling(30).corr(both.iloc[:, 1]).dropna()
+    c = metrics["correlation"]["BTC/SPX"]
+    assert c["days"] == len(corr)
+    assert c["mean"] == pytest.approx(corr.mean(), rel=1e-9)
+    assert c["last"] == pytest.approx(corr.iloc[-1], rel=1e-9)
+
+
+def test_data_summary_against_the_daily_features(run, metrics):
+    for asset in ASSETS:
+        daily = pd.read_csv(run / "tables" / f"daily_{asset}.csv", index_col=0)
+        d = metrics["data"][asset]
+        assert d["days"] == len(daily)
+        assert d["jump_days"] == int((daily["jumps"] > 0).sum())
+        assert d["mean_daily_vol_pct"] == pytest.approx(100 * np.sqrt(daily["rv"]).mean())
+        # the simulated truth: RV tracks the true quadratic variation closely
+        assert d["rv_vs_true_variance_corr"] > 0.9
+
+
+def test_report_tables_match_csv_and_metrics(run, metrics):
+    md = (run / "report.md").read_text()
+    tables = _md_tables(md)
+    csv_refs = re.findall(r"\(CSV: `tables/([^`]+)\.csv`\)", md)
+    captions = list(tables)
+    assert len(csv_refs) == len(captions)
+    for caption, name in zip(captions, csv_refs, strict=True):
+        frame = pd.read_csv(run / "tables" / f"{name}.csv", keep_default_na=False)
+        rows = tables[caption]
+        assert rows[0] == list(frame.columns), caption
+        assert len(rows) - 1 == len(frame), caption
+        for md_row, csv_row in zip(rows[1:], frame.itertuples(index=False), strict=True):
+            for text, value in zip(md_row, csv_row, strict=True):
+                _same_cell(text, value, caption)
+    accuracy = tables["Point-forecast accuracy on the same folds"]
+    for row in accuracy[1:]:
+        asset, label = row[0], row[1]
+        key = next(k for k in MODELS if label.startswith(_label_prefix(k)))
+        assert row[6] == format_number(metrics["accuracy"][asset][key]["qlike"])
+
+
+def _as_float(text) -> float | None:
+    try:
+        return float(text)
+    except (TypeError, ValueError):
+        return None
+
+
+def _same_cell(text: str, value, caption: str) -> None:
+    """A report cell shows the CSV value: numbers to the report's 4 digits, text exactly."""
+    number = _as_float(value) if not isinstance(value, bool | np.bool_) else None
+    if (
+        number is not None
+        and _as_float(text) is not None
+        and not isinstance(value, int | np.integer)
+    ):
+        assert float(text) == pytest.approx(number, rel=1e-3, abs=1e-12), (caption, text, value)
+    else:
+        assert text == str(value), (caption, text, value)
+
+
+def _label_prefix(key: str) -> str:
+    return {
+        "lstm": "LSTMRegressor",
+        "attention_lstm": "AttentionLSTMRegressor",
+        "prob_lstm_normal": "ProbabilisticLSTMRegressor (Normal)",
+        "har": "HARRegressor (HAR-log, Normal)",
+        "prob_lstm_t_log": "ProbabilisticLSTMRegressor (Student-t)",
+        "har_t_log": "HARRegressor (HAR-log, Student-t)",
+    }[key]
+
+
+def test_interpretation_sentences_use_the_metrics(run, metrics):
+    md = (run / "report.md").read_text()
+    section = md.split("## Interpretation", 1)[1].split("## Reproduce", 1)[0]
+    for asset in ASSETS:
+        acc = metrics["accuracy"][asset]
+        best = min(acc, key=lambda k: acc[k]["qlike"])
+        assert f"{asset}: the lowest QLIKE is {_label_prefix(best)}" in section
+        assert format_number(acc[best]["qlike"]) in section
+        cov = metrics["coverage"]["prob_lstm_normal"][asset]["0.95"]
+        assert f"covers {format_number(cov)} of days for the study's setup" in section
