@@ -14,7 +14,7 @@ from skvol.data import ASSET_MODELS, RegimeShift, get_session, simulate_market
 
 @pytest.fixture(scope="module")
 def small_market():
-    return simulate_market(n_days=30, freq="1min", seed=7)
+    return simulate_market(n_days=60, freq="1min", seed=7)  # to 2010-03-26, past 03-14 DST
 
 
 @pytest.fixture(scope="module")
@@ -24,14 +24,14 @@ def long_market():
 
 
 def test_same_seed_same_numbers_and_assets_draw_from_own_streams(small_market):
-    again = simulate_market(n_days=30, freq="1min", seed=7)
+    again = simulate_market(n_days=60, freq="1min", seed=7)
     for name in small_market.bars:
         pd.testing.assert_frame_equal(again.bars[name], small_market.bars[name])
         pd.testing.assert_frame_equal(again.truth[name], small_market.truth[name])
     pd.testing.assert_frame_equal(again.correlation, small_market.correlation)
-    other = simulate_market(n_days=30, freq="1min", seed=8)
+    other = simulate_market(n_days=60, freq="1min", seed=8)
     assert not np.allclose(other.bars["BTC"]["close"], small_market.bars["BTC"]["close"])
-    alone = simulate_market(n_days=30, freq="1min", assets=("SPX",), seed=7)
+    alone = simulate_market(n_days=60, freq="1min", assets=("SPX",), seed=7)
     pd.testing.assert_frame_equal(alone.truth["SPX"], small_market.truth["SPX"])
     unseeded = simulate_market(n_days=3, freq="30min", assets=("EURUSD",))
     replay = simulate_market(
@@ -59,8 +59,11 @@ def test_bars_have_read_bars_form_and_sessions(small_market):
             assert local.strftime("%H:%M").max() == "16:00"
             per_day = pd.Series(1, index=local.normalize()).groupby(level=0).size()
             assert (per_day == counts[name] + 1).all()  # across 2010-03-14's clock change
+            first_utc = bars.index.to_series().groupby(local.normalize()).min().dt.strftime("%H:%M")
+            assert first_utc["2010-03-12"] == "14:30"  # EST
+            assert first_utc["2010-03-15"] == "13:30"  # EDT
         assert len(bars) >= counts[name] * len(truth)
-    business = pd.bdate_range("2010-01-04", periods=30)
+    business = pd.bdate_range("2010-01-04", periods=60)
     assert small_market.truth["SPX"].index.equals(pd.DatetimeIndex(business, name="date"))
     assert small_market.truth["EURUSD"].index.equals(small_market.truth["SPX"].index)
     btc_days = small_market.truth["BTC"].index
