@@ -7,7 +7,7 @@ from numbers import Integral
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
-from scipy import optimize, stats
+from scipy import optimize, special, stats
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -46,15 +46,40 @@ def har_averages(values: np.ndarray, windows: tuple[int, ...]) -> np.ndarray:
 
 
 def _student_t_mle(residuals: np.ndarray) -> tuple[float, float]:
-    """MLE of (df, scale) of a zero-location Student-t, df > DF_FLOOR."""
+    """MLE of (df, scale) of a zero-location Student-t with ``DF_FLOOR < df <= 1000``.
 
-    def nll(theta: np.ndarray) -> float:
+    Maximises ``sum log t(r_i; df, 0, scale)`` over ``(log(df - DF_FLOOR), log scale)``
+    with L-BFGS-B and analytic gradients.
+    """
+    n_rows = residuals.shape[0]
+    r2 = residuals**2
+
+    def nll_and_grad(theta: np.ndarray) -> tuple[float, np.ndarray]:
         df = DF_FLOOR + np.exp(theta[0])
-        scale = np.exp(theta[1])
-        return -float(np.sum(stats.t.logpdf(residuals, df, scale=scale)))
+        scale2 = np.exp(2 * theta[1])
+        u = r2 / (df * scale2)
+        log1p_u = np.log1p(u)
+        nll = n_rows * (
+            special.gammaln(df / 2)
+            - special.gammaln((df + 1) / 2)
+            + 0.5 * np.log(df * np.pi)
+            + theta[1]
+        ) + 0.5 * (df + 1) * log1p_u.sum()
+        d_df = n_rows * (
+            0.5 * special.digamma(df / 2) - 0.5 * special.digamma((df + 1) / 2) + 0.5 / df
+        ) + 0.5 * log1p_u.sum() - 0.5 * (df + 1) / df * np.sum(u / (1 + u))
+        d_log_scale = n_rows - (df + 1) * np.sum(u / (1 + u))
+        return float(nll), np.array([d_df * (df - DF_FLOOR), d_log_scale])
 
-    start = np.array([np.log(5.0), np.log(np.std(residuals) * np.sqrt(3.0 / 5.0))])
-    result = optimize.minimize(nll, start, method="Nelder-Mead", options={"xatol": 1e-8})
+    start = np.array([np.log(5.0 - DF_FLOOR), np.log(np.std(residuals) * np.sqrt(0.6))])
+    result = optimize.minimize(
+        nll_and_grad,
+        start,
+        jac=True,
+        method="L-BFGS-B",
+        bounds=[(None, np.log(1000.0 - DF_FLOOR)), (None, None)],
+        options={"ftol": 1e-13, "gtol": 1e-9},
+    )
     return DF_FLOOR + float(np.exp(result.x[0])), float(np.exp(result.x[1]))
 
 
