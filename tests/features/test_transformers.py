@@ -178,20 +178,53 @@ def hf_rbpvar(q):
     return math.pi / 2 * float(np.sum(a[1:] * a[:-1]))
 
 
-def test_highfrequency_conventions_differ_only_by_the_leading_zero_return():
+def hf_rquar(q):
+    return len(q) / 3 * float(np.sum(q**4))
+
+
+def hf_rtpquar(q):
+    n = len(q)
+    a = np.abs(q) ** (4 / 3)
+    mu43 = 2 ** (2 / 3) * math.gamma(7 / 6) / math.gamma(1 / 2)
+    return n * n / (n - 2) * mu43**-3 * float(np.sum(a[2:] * a[1:-1] * a[:-2]))
+
+
+def hf_rsvar(q):
+    return [float(np.sum(q[q < 0] ** 2)), float(np.sum(q[q > 0] ** 2))]
+
+
+def hf_rthresholdcov(q):
+    """rThresholdCov for one asset: returns above 3 sqrt(BV) (1/n)^0.49 are set to 0."""
+    threshold = 3 * math.sqrt(hf_rbpvar(q)) * (1 / len(q)) ** 0.49
+    return float(np.sum(np.where(np.abs(q) > threshold, 0.0, q) ** 2))
+
+
+HF = [
+    (MedRV, hf_rmedrvar, True),
+    (MinRV, hf_rminrv, True),
+    (RealizedQuarticity, hf_rquar, True),
+    (TripowerQuarticity, hf_rtpquar, True),
+    # the zero only moves TV's threshold by (79/78)^0.49, which drops the same returns here
+    (TruncatedVariance, hf_rthresholdcov, False),
+    (BipowerVariation, hf_rbpvar, False),
+    (RealizedSemivariance, hf_rsvar, False),
+    (RealizedVariance, lambda q: float(np.sum(q**2)), False),
+]
+
+
+@pytest.mark.parametrize(("cls", "hf", "zero_matters"), HF, ids=[c.__name__ for c, _, _ in HF])
+def test_highfrequency_conventions_differ_only_by_the_leading_zero_return(cls, hf, zero_matters):
     rng = np.random.default_rng(11)
     prices = 100 * np.exp(np.cumsum(rng.normal(scale=0.001, size=79)))
+    prices[40] *= 1.01  # a jump, so that truncation has something to drop
     returns = np.diff(np.log(prices))  # the 78 returns of the day, as in the panel
-    hf_returns = hf_make_returns(prices)  # 79 returns, the first one zero
-    for cls, hf in ((MedRV, hf_rmedrvar), (MinRV, hf_rminrv)):
-        ours = cls().fit_transform(returns[None, :])[0, 0]
-        assert ours != pytest.approx(hf(hf_returns), rel=1e-6)  # the conventions differ...
-        with_zero = cls().fit_transform(hf_returns[None, :])[0, 0]
-        assert with_zero == pytest.approx(hf(hf_returns), rel=1e-12)  # ...by exactly that
-        assert ours == pytest.approx(hf(returns), rel=1e-12)  # same formula otherwise
-    # BV: the leading zero adds a zero product, so it changes nothing
-    bv = BipowerVariation().fit_transform(returns[None, :])[0, 0]
-    assert bv == pytest.approx(hf_rbpvar(hf_returns), rel=1e-12)
+    hf_returns = hf_make_returns(prices)  # highfrequency's 79 returns, the first one zero
+    ours = cls().fit_transform(returns[None, :])[0]
+    with_zero = cls().fit_transform(hf_returns[None, :])[0]
+    np.testing.assert_allclose(ours, hf(returns), rtol=1e-12)  # the same formula...
+    np.testing.assert_allclose(with_zero, hf(hf_returns), rtol=1e-12)  # ...on the same input
+    # and what highfrequency reports from prices differs from skvol by that zero only
+    assert np.allclose(ours, hf(hf_returns), rtol=1e-6, atol=0) != zero_matters
 
 
 # ---- jumps ---------------------------------------------------------------------------
