@@ -20,6 +20,8 @@ from skbase.utils.dependencies import _check_soft_dependencies
 from sklearn.base import clone
 from sktime.forecasting.base import BaseForecaster
 
+from skvol.evaluation._predict import dist_params, has_predict_dist, predict_dist
+
 __all__ = ["VolatilityForecaster"]
 
 
@@ -37,7 +39,7 @@ class VolatilityForecaster(BaseForecaster):
 
     Parameters
     ----------
-    estimator : scikit-learn regressor with ``predict_dist``
+    estimator : scikit-learn regressor with ``predict_dist``, or a Pipeline ending in one
         A skvol regressor (for example ``HARRegressor`` or
         ``ProbabilisticLSTMRegressor``) whose ``predict_dist(X)`` returns a frozen
         ``scipy.stats`` distribution with one element per row. It is cloned once per
@@ -133,10 +135,11 @@ class VolatilityForecaster(BaseForecaster):
     # ------------------------------------------------------------------ fitting
 
     def _fit(self, y, X, fh):
-        if not hasattr(self.estimator, "predict_dist"):
+        if not has_predict_dist(self.estimator):
             raise TypeError(
                 "VolatilityForecaster: the parameter `estimator` must have a "
-                f"`predict_dist` method; {type(self.estimator).__name__} has none"
+                "`predict_dist` method (or be a Pipeline whose last step has one); "
+                f"{type(self.estimator).__name__} has none"
             )
         if self.features is not None and not hasattr(self.features, "transform"):
             raise TypeError(
@@ -221,7 +224,8 @@ class VolatilityForecaster(BaseForecaster):
             rows = design
             if self.features_[h] is not None:
                 rows = self.features_[h].transform(rows)
-            per_step[h] = _last_element(self.estimators_[h].predict_dist(rows), len(design))
+            dist = predict_dist(self.estimators_[h], rows, "VolatilityForecaster")
+            per_step[h] = _last_element(dist, len(design))
         families = {family.name for family, _ in per_step.values()}
         if len(families) != 1:
             raise ValueError(
@@ -321,28 +325,16 @@ class VolatilityForecaster(BaseForecaster):
 
 
 def _last_element(dist, n_rows: int):
-    """Family and parameters (by name) of the last element of a frozen scipy distribution.
-
-    ``dist.args`` and ``dist.kwds`` are mapped to the family's parameter names
-    (its shape parameters, then ``loc`` and ``scale``), broadcast to ``n_rows`` and the
-    last value of each is kept.
-    """
-    family = dist.dist
-    shapes = [s.strip() for s in family.shapes.split(",")] if family.shapes else []
-    names = [*shapes, "loc", "scale"]
-    params = {"loc": 0.0, "scale": 1.0}
-    params.update(dict(zip(names, dist.args, strict=False)))
-    params.update(dist.kwds)
+    """Family and parameters (by name) of the last element of a frozen scipy distribution."""
     last = {}
-    for name in names:
-        value = np.asarray(params[name], dtype=np.float64)
+    for name, value in dist_params(dist).items():
         if value.ndim > 1 or (value.ndim == 1 and value.shape[0] != n_rows):
             raise ValueError(
                 f"predict_dist returned parameter {name!r} of shape {value.shape}; "
                 f"expected one value per row ({n_rows} rows) or a scalar"
             )
         last[name] = float(value.reshape(-1)[-1])
-    return family, last
+    return dist.dist, last
 
 
 def _append_rows(old, new):

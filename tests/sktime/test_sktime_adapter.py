@@ -18,7 +18,8 @@ import pytest
 from _sktime_reference import GaussianLeastSquares
 from scipy import stats
 from sklearn.linear_model import LinearRegression
-from sklearn.preprocessing import FunctionTransformer
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import skvol
 from skvol.sktime import VolatilityForecaster
@@ -130,6 +131,18 @@ def test_features_are_fitted_on_the_training_rows_of_each_step():
     expected = [direct_ols(smoothed, y.to_numpy(), h)[0] for h in (1, 2)]
     np.testing.assert_allclose(forecaster.predict().to_numpy(), expected, rtol=1e-12)
     assert forecaster.features_[1] is not smooth
+
+
+def test_a_pipeline_ending_in_a_distributional_regressor_is_accepted():
+    y = ar1_series()
+    pipe = make_pipeline(StandardScaler(), GaussianLeastSquares())
+    forecaster = VolatilityForecaster(pipe).fit(y, fh=[1, 2])
+    # least squares is invariant to an affine rescaling of the regressors
+    expected = [direct_ols(y.to_numpy()[:, None], y.to_numpy(), h) for h in (1, 2)]
+    np.testing.assert_allclose(forecaster.predict().to_numpy(), [e[0] for e in expected])
+    np.testing.assert_allclose(
+        forecaster.predict_var().to_numpy()[:, 0], [e[1] ** 2 for e in expected]
+    )
 
 
 def test_update_without_refit_forecasts_from_the_new_cutoff_with_old_parameters():
