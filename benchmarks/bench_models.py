@@ -1,8 +1,9 @@
 """Benchmark: ProbabilisticLSTMRegressor fit and predict speed on one torch thread.
 
 Fits 2,000 rows x 8 features, lookback 20, hidden 32, 50 epochs, batch 64 (early
-stopping off, so all 50 epochs run); the goal is under 5 seconds. Prints the fit time,
-its ratio to the goal, time per optimiser step, and predict throughput in rows per second.
+stopping off, so all 50 epochs run); the goal is under 5 seconds. Prints the fit's wall
+and CPU time, the ratio to the goal, time per optimiser step, predict throughput in rows
+per second, and the HAR benchmark's fit+predict time for scale.
 
 Run: ``python benchmarks/bench_models.py [--repeats N]``
 """
@@ -45,11 +46,12 @@ def main() -> None:
         lr=1e-3,
         random_state=0,
     )
-    fit_times = []
+    fit_times, cpu_times = [], []
     for _ in range(args.repeats):
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), time.process_time()
         model.fit(X, y)
         fit_times.append(time.perf_counter() - start)
+        cpu_times.append(time.process_time() - cpu_start)
     best = min(fit_times)
     steps = model.n_epochs_ * int(np.ceil(len(X) / model.batch_size))
     print(f"torch threads: {torch.get_num_threads()}, torch {torch.__version__}")
@@ -57,7 +59,11 @@ def main() -> None:
         f"fit 2000x8, lookback 20, hidden 32, 50 epochs, batch 64: "
         f"best {best:.2f} s of {args.repeats} (all: {', '.join(f'{t:.2f}' for t in fit_times)})"
     )
-    print(f"ratio to the {GOAL_SECONDS:.0f} s goal: {best / GOAL_SECONDS:.2f}")
+    print(
+        f"process CPU time of the fits: {', '.join(f'{t:.2f}' for t in cpu_times)} s "
+        "(below the wall time when other processes compete for the cores)"
+    )
+    print(f"ratio to the {GOAL_SECONDS:.0f} s goal (wall): {best / GOAL_SECONDS:.2f}")
     print(f"per optimiser step: {1e3 * best / steps:.2f} ms ({steps} steps)")
 
     X_big, _ = _data(n_rows=20000)

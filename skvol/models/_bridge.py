@@ -48,6 +48,14 @@ class RecentValidationSplit:
         return Subset(dataset, np.arange(cut)), Subset(dataset, np.arange(cut, n_rows))
 
 
+class ArrayBatchSampler(BatchSampler):
+    """``BatchSampler`` yielding integer arrays, which index numpy arrays directly."""
+
+    def __iter__(self):
+        for batch in super().__iter__():
+            yield np.asarray(batch, dtype=np.intp)
+
+
 def batch_loader(dataset, batch_size: int, shuffle: bool = False) -> DataLoader:
     """Mini-batches fetched by one fancy index each (skorch's dataset indexes arrays).
 
@@ -57,7 +65,7 @@ def batch_loader(dataset, batch_size: int, shuffle: bool = False) -> DataLoader:
     """
     sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
     return DataLoader(
-        dataset, sampler=BatchSampler(sampler, batch_size, drop_last=False), batch_size=None
+        dataset, sampler=ArrayBatchSampler(sampler, batch_size, drop_last=False), batch_size=None
     )
 
 
