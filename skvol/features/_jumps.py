@@ -27,7 +27,7 @@ def daily_scale(r: np.ndarray, a: np.ndarray | None = None) -> np.ndarray:
 
     ``K_t`` is the number of usable pairs of the bipower variation ``BV_t``, so
     ``BV_t / K_t`` is the day's average variance per bin. NaN when undefined. ``a`` is
-    ``|r|`` when the caller has it already.
+    ``|r|`` with missing bins set to 0, when the caller has it already.
     """
     bv, k = _kernels.bipower_scale(r, a)
     return np.sqrt(_kernels.safe_ratio(bv, k))
@@ -167,7 +167,7 @@ class JumpCounter(PanelTransformer):
         return intraday_periodicity(r) if self.periodicity else np.ones(r.shape[1])
 
     def _compute(self, r, state):
-        a = np.abs(r)
+        a, _, _ = _kernels._split(r)
         s = daily_scale(r, a)
         with np.errstate(invalid="ignore"):
             flags = a > (self.threshold * s)[:, None] * state[None, :]

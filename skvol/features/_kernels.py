@@ -62,14 +62,38 @@ def safe_ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
     return out
 
 
-def _window_sum(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sum of the usable (non-NaN) windows per day and their number ``K``."""
-    return np.nansum(values, axis=1), np.count_nonzero(~np.isnan(values), axis=1)
+def _split(r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``|r|`` with missing bins set to 0, the observed-bin mask and ``M`` per day.
+
+    With zeros in place of missing bins, a product over a window that touches a missing
+    bin is 0, so plain (NaN-free) dot products sum exactly the usable windows.
+    """
+    missing = np.isnan(r)
+    a = np.abs(r)
+    np.copyto(a, 0.0, where=missing)
+    observed = ~missing
+    return a, observed, np.count_nonzero(observed, axis=1)
+
+
+def _dot(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """Row-wise dot product without a temporary array."""
+    return np.einsum("ij,ij->i", x, y)
+
+
+def _pairs(observed: np.ndarray) -> np.ndarray:
+    """Number of pairs of consecutive observed bins per day."""
+    return np.count_nonzero(observed[:, 1:] & observed[:, :-1], axis=1)
+
+
+def _triples(observed: np.ndarray) -> np.ndarray:
+    """Mask of triples of consecutive observed bins."""
+    return observed[:, 2:] & observed[:, 1:-1] & observed[:, :-2]
 
 
 def realized_variance(r: np.ndarray) -> np.ndarray:
     """RV = sum_i r_i^2 over the observed returns; NaN on a day with none."""
-    return nan_where(np.nansum(r * r, axis=1), _observed(r) == 0)
+    a, _, m = _split(r)
+    return nan_where(_dot(a, a), m == 0)
 
 
 def daily_return(r: np.ndarray) -> np.ndarray:
@@ -79,25 +103,30 @@ def daily_return(r: np.ndarray) -> np.ndarray:
 
 def realized_semivariance(r: np.ndarray) -> np.ndarray:
     """Columns (RS-, RS+): sum of r_i^2 over negative and over positive returns."""
-    r2 = r * r
-    neg = np.nansum(np.where(r < 0.0, r2, 0.0), axis=1)
-    pos = np.nansum(np.where(r > 0.0, r2, 0.0), axis=1)
+    neg = np.fmin(r, 0.0)  # fmin/fmax map NaN to 0
+    pos = np.fmax(r, 0.0)
     undefined = _observed(r) == 0
-    return np.column_stack([nan_where(neg, undefined), nan_where(pos, undefined)])
+    return np.column_stack(
+        [nan_where(_dot(neg, neg), undefined), nan_where(_dot(pos, pos), undefined)]
+    )
+
+
+def bipower_scale(r: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """Bipower variation and its number of usable pairs ``K``.
+
+    ``a`` may pass ``|r|`` with missing bins set to 0 when the caller has it.
+    """
+    if a is None:
+        a, observed, _ = _split(r)
+    else:
+        observed = ~np.isnan(r)
+    k = _pairs(observed)
+    return nan_where(_dot(a[:, 1:], a[:, :-1]) * (np.pi / 2.0), k == 0), k
 
 
 def bipower_variation(r: np.ndarray) -> np.ndarray:
     """BV = (pi / 2) sum_{i>=2} |r_i| |r_{i-1}| over pairs of observed bins, no M/(M-1)."""
-    a = np.abs(r)
-    total, k = _window_sum(a[:, 1:] * a[:, :-1])
-    return nan_where(total * (np.pi / 2.0), k == 0)
-
-
-def bipower_scale(r: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
-    """Bipower variation and its number of usable pairs ``K`` (``a = |r|`` if known)."""
-    a = np.abs(r) if a is None else a
-    total, k = _window_sum(a[:, 1:] * a[:, :-1])
-    return nan_where(total * (np.pi / 2.0), k == 0), k
+    return bipower_scale(r)[0]
 
 
 def _median3(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
@@ -107,33 +136,33 @@ def _median3(x: np.ndarray, y: np.ndarray, z: np.ndarray) -> np.ndarray:
 
 def med_rv(r: np.ndarray) -> np.ndarray:
     """MedRV = pi/(6 - 4 sqrt 3 + pi) (M/K) sum med(|r_{i-1}|, |r_i|, |r_{i+1}|)^2."""
-    a = np.abs(r)
+    a, observed, m = _split(r)
+    usable = _triples(observed)
     med = _median3(a[:, :-2], a[:, 1:-1], a[:, 2:])
-    total, k = _window_sum(med * med)
-    return MEDRV_SCALE * safe_ratio(_observed(r) * total, k)
+    np.copyto(med, 0.0, where=~usable)
+    return MEDRV_SCALE * safe_ratio(m * _dot(med, med), np.count_nonzero(usable, axis=1))
 
 
 def min_rv(r: np.ndarray) -> np.ndarray:
     """MinRV = pi/(pi - 2) (M/K) sum min(|r_i|, |r_{i+1}|)^2."""
-    a = np.abs(r)
-    low = np.minimum(a[:, :-1], a[:, 1:])
-    total, k = _window_sum(low * low)
-    return MINRV_SCALE * safe_ratio(_observed(r) * total, k)
+    a, observed, m = _split(r)
+    low = np.minimum(a[:, :-1], a[:, 1:])  # 0 where a bin is missing
+    return MINRV_SCALE * safe_ratio(m * _dot(low, low), _pairs(observed))
 
 
 def realized_quarticity(r: np.ndarray) -> np.ndarray:
     """RQ = (M / 3) sum r_i^4."""
-    r2 = r * r
-    m = _observed(r)
-    return nan_where(m / 3.0 * np.nansum(r2 * r2, axis=1), m == 0)
+    a, _, m = _split(r)
+    a2 = a * a
+    return nan_where(m / 3.0 * _dot(a2, a2), m == 0)
 
 
 def tripower_quarticity(r: np.ndarray) -> np.ndarray:
     """TQ = M mu_{4/3}^-3 (M/K) sum |r_i r_{i-1} r_{i-2}|^{4/3}."""
-    a = np.abs(r)
+    a, observed, m = _split(r)
     p = a * np.cbrt(a)
-    total, k = _window_sum(p[:, 2:] * p[:, 1:-1] * p[:, :-2])
-    m = _observed(r)
+    total = _dot(p[:, 2:] * p[:, 1:-1], p[:, :-2])
+    k = np.count_nonzero(_triples(observed), axis=1)
     return MU43**-3 * safe_ratio(m * m * total, k)
 
 
