@@ -437,12 +437,17 @@ class HARFeatures(_CrossRowTransformer):
         self.min_periods = min_periods
 
     def _checked_windows(self) -> list[int]:
-        windows = [int(w) for w in np.asarray(self.windows).ravel()]
-        if not windows or any(w < 1 for w in windows) or len(set(windows)) != len(windows):
+        windows = np.asarray(self.windows).ravel()
+        if (
+            windows.size == 0
+            or windows.dtype.kind not in "iu"
+            or (windows < 1).any()
+            or len(set(windows.tolist())) != windows.size
+        ):
             raise ValueError(
                 f"HARFeatures: windows must be distinct positive integers, got {self.windows!r}"
             )
-        return windows
+        return [int(w) for w in windows]
 
     def _history_rows(self) -> int:
         return max(self._checked_windows()) - 1

@@ -66,6 +66,10 @@ def next_day_target(
     """
     if not isinstance(panel, pd.DataFrame):
         raise TypeError(f"next_day_target: panel must be a pandas DataFrame, got {type(panel)}")
+    if isinstance(panel.index, pd.DatetimeIndex) and not panel.index.is_monotonic_increasing:
+        raise ValueError(
+            "next_day_target: the panel's date index must be sorted (the next row is tomorrow)"
+        )
     if measure not in _MEASURES:
         raise ValueError(
             f"next_day_target: measure must be one of {list(_MEASURES)}, got {measure!r}"

@@ -119,6 +119,12 @@ def test_har_features_match_reference():
     )
 
 
+@pytest.mark.parametrize("windows", [(1, 1), (0, 5), (2.5,), ()])
+def test_har_windows_are_validated(windows):
+    with pytest.raises(ValueError, match="distinct positive integers"):
+        HARFeatures(windows=windows).fit(np.ones((3, 1)))
+
+
 def test_har_log_of_non_positive_average_is_nan():
     X = np.array([[1.0], [0.0], [-1.0], [2.0]])
     out = HARFeatures(windows=(1, 2), log=True).fit_transform(

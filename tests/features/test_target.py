@@ -66,6 +66,8 @@ def test_single_asset_needs_no_name_and_errors_are_clear():
         next_day_target(panel, "SPX", scale=0)
     with pytest.raises(TypeError, match="DataFrame"):
         next_day_target(panel.to_numpy())
+    with pytest.raises(ValueError, match="must be sorted"):
+        next_day_target(panel.iloc[::-1], "SPX")
     bad = panel.copy()
     bad.iloc[1, 4] = np.inf
     with pytest.raises(ValueError, match="column 'SPX__0002'"):

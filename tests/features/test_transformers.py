@@ -8,6 +8,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.compose import ColumnTransformer
 from sklearn.pipeline import make_pipeline, make_union
 
 from skvol.features import (
@@ -112,6 +113,23 @@ def test_pipeline_of_union_and_har_on_several_assets_in_one_call():
     rv = pd.Series(K.realized_variance(panel.filter(like="SPX__").to_numpy()), index=panel.index)
     expected = rv.rolling(5, min_periods=5).mean()
     np.testing.assert_allclose(out["realizedvariance__SPX__rv_har5"], expected, equal_nan=True)
+
+
+def test_column_transformer_routes_assets_inside_a_pipeline():
+    panel = make_panel(n_days=40)
+    btc = [c for c in panel.columns if c.startswith("BTC__")]
+    spx = [c for c in panel.columns if c.startswith("SPX__")]
+    pipe = make_pipeline(
+        ColumnTransformer([("btc", JumpCounter(), btc), ("spx", BipowerVariation(), spx)]),
+        HARFeatures(windows=(1, 3)),
+    ).set_output(transform="pandas")
+    out = pipe.fit_transform(panel)
+    assert list(out.columns) == [
+        "btc__BTC__n_jumps_har1", "btc__BTC__n_jumps_har3",
+        "spx__SPX__bv_har1", "spx__SPX__bv_har3",
+    ]  # fmt: skip
+    bv = K.bipower_variation(panel[spx].to_numpy())
+    np.testing.assert_array_equal(out["spx__SPX__bv_har1"], bv)
 
 
 def test_infinite_input_names_the_column():
