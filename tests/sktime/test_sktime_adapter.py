@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+import torch
 from _sktime_reference import GaussianLeastSquares
 from scipy import stats
 from sklearn.linear_model import LinearRegression
@@ -22,6 +23,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import FunctionTransformer, StandardScaler
 
 import skvol
+from skvol.models import ProbabilisticLSTMRegressor
 from skvol.sktime import VolatilityForecaster
 
 
@@ -208,3 +210,10 @@ def test_missing_sktime_gives_an_import_error_that_says_how_to_install(monkeypat
     monkeypatch.setitem(sys.modules, "sktime", None)
     with pytest.raises(ImportError, match="pip install sktime"):
         importlib.import_module("skvol.sktime")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="a CUDA GPU is present")
+def test_cuda_without_a_gpu_is_reported_through_the_adapter():
+    model = ProbabilisticLSTMRegressor(lookback=3, hidden_size=4, max_epochs=1, device="cuda")
+    with pytest.raises(ValueError, match="device='cuda'.*no CUDA GPU"):
+        VolatilityForecaster(model).fit(ar1_series(60), fh=[1])
