@@ -218,11 +218,5 @@ class BNSJumpTest(PanelTransformer):
     _suffixes = ("bns_z", "bns_p")
 
     def _compute(self, r, state):
-        m = np.count_nonzero(~np.isnan(r), axis=1)
-        z, p = _kernels.bns_ratio_test(
-            _kernels.realized_variance(r),
-            _kernels.bipower_variation(r),
-            _kernels.tripower_quarticity(r),
-            m,
-        )
+        z, p = _kernels.bns_ratio_test(*_kernels.bns_inputs(r))
         return np.column_stack([z, p])

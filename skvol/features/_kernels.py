@@ -159,11 +159,23 @@ def realized_quarticity(r: np.ndarray) -> np.ndarray:
 
 def tripower_quarticity(r: np.ndarray) -> np.ndarray:
     """TQ = M mu_{4/3}^-3 (M/K) sum |r_i r_{i-1} r_{i-2}|^{4/3}."""
-    a, observed, m = _split(r)
+    return _tripower(*_split(r))
+
+
+def _tripower(a: np.ndarray, observed: np.ndarray, m: np.ndarray) -> np.ndarray:
     p = a * np.cbrt(a)
     total = _dot(p[:, 2:] * p[:, 1:-1], p[:, :-2])
     k = np.count_nonzero(_triples(observed), axis=1)
     return MU43**-3 * safe_ratio(m * m * total, k)
+
+
+def bns_inputs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """RV, BV, TQ and M of each day from one pass over the missing-bin mask."""
+    a, observed, m = _split(r)
+    rv = nan_where(_dot(a, a), m == 0)
+    k = _pairs(observed)
+    bv = nan_where(_dot(a[:, 1:], a[:, :-1]) * (np.pi / 2.0), k == 0)
+    return rv, bv, _tripower(a, observed, m), m
 
 
 def truncated_variance(r: np.ndarray, c: float, bv: np.ndarray | None = None) -> np.ndarray:

@@ -274,6 +274,15 @@ def test_bns_ratio_statistic_by_hand():
     assert z_low[0] == pytest.approx(0.5 / math.sqrt(K.BNS_THETA / 100))
 
 
+def test_bns_inputs_are_the_separate_measures():
+    r = _panel(10)
+    rv, bv, tq, m = K.bns_inputs(r)
+    np.testing.assert_array_equal(rv, K.realized_variance(r))
+    np.testing.assert_array_equal(bv, K.bipower_variation(r))
+    np.testing.assert_array_equal(tq, K.tripower_quarticity(r))
+    np.testing.assert_array_equal(m, np.count_nonzero(~np.isnan(r), axis=1))
+
+
 def test_realized_correlation_matches_reference():
     x, y = _panel(7), _panel(8)
     got = K.realized_correlation(x, y)
