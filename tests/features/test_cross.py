@@ -8,8 +8,14 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.pipeline import make_pipeline, make_union
 
-from skvol.features import HARFeatures, RealizedCorrelation, RollingCorrelation
+from skvol.features import (
+    HARFeatures,
+    RealizedCorrelation,
+    RealizedVariance,
+    RollingCorrelation,
+)
 from skvol.features import _kernels as K
 
 
@@ -89,6 +95,19 @@ def test_walk_forward_invariant(est, k):
     np.testing.assert_array_equal(fold, full[k:])
     # and the fold equals the transform of everything fitted at once
     np.testing.assert_array_equal(fold, est.fit(X).transform(X)[k:])
+
+
+def test_walk_forward_invariant_through_a_pipeline():
+    panel = make_panel()
+    pipe = make_pipeline(
+        make_union(RealizedVariance(), RollingCorrelation(window=10)), HARFeatures()
+    ).set_output(transform="pandas")
+    k = 50
+    fold = pipe.fit(panel.iloc[:k]).transform(panel.iloc[k:])
+    full = pipe.transform(panel)
+    assert fold.index.equals(panel.index[k:])
+    np.testing.assert_array_equal(fold.to_numpy(), full.iloc[k:].to_numpy())
+    assert fold.notna().all().all()  # the carried history fills every window of the fold
 
 
 def ref_har(x, w, min_periods):
