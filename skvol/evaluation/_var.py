@@ -38,7 +38,8 @@ __all__ = ["volatility_var", "return_var", "predicted_variance", "TRANSFORMS"]
 TRANSFORMS = ("log1p", "log", None)
 N_NODES = 64
 """Gauss-Hermite nodes used for expectations over the predicted target distribution."""
-_BISECTION_STEPS = 64
+_BISECTION_STEPS = 10
+_NEWTON_STEPS = 30
 
 
 def _check_dist(dist) -> None:
@@ -86,22 +87,31 @@ def volatility_var(dist, level: float) -> np.ndarray:
     return np.atleast_1d(np.asarray(dist.ppf(level), dtype=float))
 
 
-def _target_nodes(dist, n_nodes: int) -> tuple[np.ndarray, np.ndarray]:
-    """Quadrature nodes of the target ``Y`` and their weights (summing to 1).
+def _target_nodes(dist, n_nodes: int, transform: str | None) -> tuple[np.ndarray, np.ndarray]:
+    """Quadrature nodes of the target ``Y`` where ``V > 0``, and their weights.
 
     ``E[h(Y)] = E[h(F^{-1}(Phi(Z)))]`` with ``Z ~ N(0, 1)`` is computed by Gauss-Hermite
-    quadrature in ``Z`` (probabilists' weight ``exp(-z**2 / 2)``). For a Normal ``Y`` this
-    is plain Gauss-Hermite; for any other continuous distribution (e.g. Student-t) it is
-    the same rule after the quantile transform. Upper nodes use ``isf`` to keep precision.
+    quadrature in ``Z`` (probabilists' weight ``exp(-z**2 / 2)``): plain Gauss-Hermite for
+    a Normal ``Y``, the same rule after the quantile transform for any other continuous
+    distribution (e.g. Student-t). For ``"log1p"`` and None, ``V = 0`` on ``Y <= 0``
+    (probability ``p0 = F(0)``): the rule then runs over ``Y | Y > 0``, through
+    ``F^{-1}(p0 + (1 - p0) Phi(Z))``, so the kink at ``V = 0`` never falls between nodes;
+    the weights (shape (n_nodes, n_rows)) sum to ``1 - p0`` and the mass ``p0`` at
+    ``V = 0`` is left implicit. Upper nodes use ``isf`` to keep precision in the tail.
     """
     z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    w = w / w.sum()
+    w = (w / w.sum())[:, None]
     z = z[:, None]
+    if transform == "log":
+        p0 = np.zeros(1)
+    else:
+        p0 = np.atleast_1d(np.asarray(dist.cdf(0.0), dtype=float))
     with np.errstate(over="ignore", invalid="ignore"):
-        low = dist.ppf(ndtr(np.minimum(z, 0.0)))
-        high = dist.isf(ndtr(-np.maximum(z, 0.0)))
-    y = np.where(z <= 0, low, high)
-    return np.atleast_2d(np.asarray(y, dtype=float)), w
+        low = dist.ppf(p0 + (1.0 - p0) * ndtr(np.minimum(z, 0.0)))
+        high = dist.isf((1.0 - p0) * ndtr(-np.maximum(z, 0.0)))
+    y = np.atleast_2d(np.asarray(np.where(z <= 0, low, high), dtype=float))
+    weights = np.broadcast_to(w * (1.0 - p0), y.shape)
+    return y, weights
 
 
 def _variance_from_target(y: np.ndarray, transform: str | None, scale: float) -> np.ndarray:
@@ -115,12 +125,18 @@ def _variance_from_target(y: np.ndarray, transform: str | None, scale: float) ->
     return np.maximum(v, 0.0) / scale**2
 
 
-def _mixture_cdf(q: np.ndarray, sd: np.ndarray, w: np.ndarray) -> np.ndarray:
-    """``sum_i w_i Phi(q / sd_i)`` for ``q < 0``; ``sd`` has shape (n_nodes, n_rows)."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        ratio = np.where(sd > 0, q / sd, -np.inf)
-    ratio = np.where(np.isinf(sd), 0.0, ratio)
-    return w @ ndtr(ratio)
+def _mixture_cdf_pdf(q: np.ndarray, inv_sd: np.ndarray, w: np.ndarray):
+    """``F(q) = sum_i w_i Phi(q / sd_i)`` and its derivative, for ``q < 0``, row by row.
+
+    ``inv_sd`` (shape (n_nodes, n_rows)) is ``1 / sd``: ``inf`` where ``V = 0`` (that node's
+    return is 0, below no ``q < 0``) and ``0`` where ``V = inf`` (probability one half).
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        z = q * inv_sd
+        cdf = np.einsum("ij,ij->j", w, ndtr(z))
+        dens = np.exp(-0.5 * z * z) * inv_sd
+    dens[~np.isfinite(dens)] = 0.0
+    return cdf, np.einsum("ij,ij->j", w, dens) / np.sqrt(2.0 * np.pi)
 
 
 def return_var(
@@ -136,9 +152,12 @@ def return_var(
     expectation runs over the predicted distribution of the target ``Y = g(scale**2 V)``
     (see the module notes for ``g`` and the return definition). The expectation is a
     Gauss-Hermite rule with ``n_nodes`` nodes after the quantile transform
-    ``Y = F^{-1}(Phi(Z))``; the root is found by bisection on ``log(-q)``, vectorised over
+    ``Y = F^{-1}(Phi(Z))``; the root is bracketed by bisection on ``log(-q)``, vectorised over
     rows, between the smallest and largest node-wise quantiles ``ndtri(1 - level) *
-    sqrt(V_i)`` (the mixture quantile lies between them). The result is a return, in
+    sqrt(V_i)`` (generalised to mass at ``V = 0``: with ``W`` the weight of ``V > 0``,
+    the bracket is ``ndtri((1 - level) / W) * sqrt(V_i)``), refined by Newton steps on
+    ``q`` that fall back to bisection whenever they would leave the bracket, until
+    ``|F(q) - (1 - level)| <= 1e-12 (1 - level)``. The result is a return, in
     decimal log-return units, below zero; a breach is a realised return below it
     (``side="lower"`` in :func:`var_backtest`).
 
@@ -158,7 +177,8 @@ def return_var(
     Returns
     -------
     ndarray of shape (n_rows,)
-        The return VaR, ``<= 0``; 0 where the predicted variance is 0 with certainty.
+        The return VaR, ``<= 0``. It is 0 where ``P(r < 0) <= 1 - level``, i.e. where the
+        predicted ``V`` is 0 with probability at least ``1 - 2 (1 - level)``.
 
     Examples
     --------
@@ -174,27 +194,50 @@ def return_var(
     if level <= 0.5:
         raise ValueError(f"level must lie in (0.5, 1) for a return VaR, got {level!r}")
     scale = _check_transform(transform, scale)
-    if int(n_nodes) < 2:
-        raise ValueError(f"n_nodes must be at least 2, got {n_nodes!r}")
-    y, w = _target_nodes(dist, int(n_nodes))
+    if not 2 <= int(n_nodes) <= 300:
+        raise ValueError(f"n_nodes must lie in [2, 300] (Gauss-Hermite weights), got {n_nodes!r}")
+    y, w = _target_nodes(dist, int(n_nodes), transform)
     if np.isnan(y).any():
         raise ValueError("the predicted distribution gives NaN quantiles (invalid parameters)")
     sd = np.sqrt(_variance_from_target(y, transform, scale))
     target = 1.0 - level
-    z = ndtri(target)
-    usable = (w[:, None] > 1e-14) & np.isfinite(sd) & (sd > 0)
-    log_sd = np.log(np.where(usable, sd, 1.0))
-    lo = np.where(usable, log_sd, np.inf).min(axis=0) + np.log(-z)
-    hi = np.where(usable, log_sd, -np.inf).max(axis=0) + np.log(-z)
-    degenerate = ~usable.any(axis=0)
-    lo = np.where(degenerate, 0.0, lo) - 1e-9
-    hi = np.where(degenerate, 0.0, hi) + 1e-9
+    positive = np.isfinite(sd) & (sd > 0)
+    w_pos = np.where(positive, w, 0.0).sum(axis=0)
+    w_inf = np.where(np.isinf(sd), w, 0.0).sum(axis=0)
+    # F(q) -> (w_pos + w_inf) / 2 as q -> 0-: below target, the quantile is 0 itself.
+    zero = 0.5 * (w_pos + w_inf) <= target
+    with np.errstate(divide="ignore", invalid="ignore"):
+        c = ndtri(np.clip((target - 0.5 * w_inf) / w_pos, 0.0, 0.5))
+    # With c = ndtri((target - w_inf / 2) / w_pos): F(c sd_max) <= target <= F(c sd_min).
+    log_sd = np.log(np.where(positive, sd, 1.0))
+    log_c = np.log(-np.where(zero | ~np.isfinite(c), -1.0, c))
+    lo = np.where(positive, log_sd, np.inf).min(axis=0) + log_c - 1e-9
+    hi = np.where(positive, log_sd, -np.inf).max(axis=0) + log_c + 1e-9
+    lo = np.where(zero, 0.0, lo)
+    hi = np.where(zero, 0.0, hi)
+    with np.errstate(divide="ignore"):
+        inv_sd = 1.0 / sd
     for _ in range(_BISECTION_STEPS):
         mid = 0.5 * (lo + hi)
-        above = _mixture_cdf(-np.exp(mid), sd, w) > target
+        above = _mixture_cdf_pdf(-np.exp(mid), inv_sd, w)[0] > target
         lo = np.where(above, mid, lo)
         hi = np.where(above, hi, mid)
-    return np.where(degenerate, 0.0, -np.exp(0.5 * (lo + hi)))
+    # Safeguarded Newton in q: steps leaving the bracket fall back to its midpoint.
+    q_lo, q_hi = -np.exp(hi), -np.exp(lo)
+    q = 0.5 * (q_lo + q_hi)
+    for _ in range(_NEWTON_STEPS):
+        cdf, pdf = _mixture_cdf_pdf(q, inv_sd, w)
+        gap = cdf - target
+        q_hi = np.where(gap > 0, q, q_hi)
+        q_lo = np.where(gap > 0, q_lo, q)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            step = q - gap / pdf
+        inside = np.isfinite(step) & (step >= q_lo) & (step <= q_hi)
+        done = (np.abs(gap) <= 1e-12 * target) | zero
+        q = np.where(done, q, np.where(inside, step, 0.5 * (q_lo + q_hi)))
+        if done.all():
+            break
+    return np.where(zero, 0.0, np.where(np.isfinite(c), q, -np.inf))
 
 
 def predicted_variance(
@@ -248,8 +291,11 @@ def predicted_variance(
     if name == "norm" and transform == "log":
         mu, s = np.atleast_1d(dist.mean()), np.atleast_1d(dist.std())
         return np.exp(mu + 0.5 * s**2) / scale**2
-    y, w = _target_nodes(dist, int(n_nodes))
-    return w @ _variance_from_target(y, transform, scale)
+    if not 2 <= int(n_nodes) <= 300:
+        raise ValueError(f"n_nodes must lie in [2, 300] (Gauss-Hermite weights), got {n_nodes!r}")
+    y, w = _target_nodes(dist, int(n_nodes), transform)
+    v = _variance_from_target(y, transform, scale)
+    return np.where(w > 0, w * v, 0.0).sum(axis=0)
 
 
 KINDS = ("volatility", "return")

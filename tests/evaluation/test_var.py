@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from scipy import stats
+from scipy.integrate import quad
+from scipy.optimize import brentq
 
 from skvol.evaluation import predicted_variance, return_var, var_backtest, volatility_var
 
@@ -45,6 +47,8 @@ def test_return_var_known_variance_is_normal_quantile():
         (stats.norm([0.5, 1.5, 0.2], [0.3, 0.5, 0.4]), "log1p", 100.0, np.expm1),
         (stats.t([5.0, 5.0, 5.0], [0.5, 1.5, 0.2], [0.3, 0.5, 0.4]), "log1p", 100.0, np.expm1),
         (stats.norm([2.0, 1.0, 0.5], [0.5, 0.5, 0.5]), None, 100.0, lambda y: y),
+        # most of the mass below log1p(0): V = 0 on 50% to 79% of the draws
+        (stats.norm([-0.2, 0.0, -0.1], [0.25, 0.4, 0.5]), "log1p", 1.0, np.expm1),
     ],
 )
 @pytest.mark.parametrize("level", [0.95, 0.99])
@@ -88,6 +92,18 @@ def test_return_var_breaches_are_calibrated_on_simulated_returns():
 def test_return_var_zero_variance_mass_and_degenerate_rows():
     # identity target with all mass below zero: V = 0 surely, VaR 0
     assert return_var(stats.norm([-5.0], [0.1]), 0.95, transform=None)[0] == 0.0
+    # P(V > 0) = 2.3%, so P(r < 0) = 1.1% < 5%: the 5% quantile of r is 0 itself
+    assert return_var(stats.norm([-1.0], [0.5]), 0.95, transform=None)[0] == 0.0
+    # ... but 1.1% > 1%: the 1% quantile is negative. Reference: scipy's adaptive quad of
+    # F(q) = int_0^inf Phi(q / sqrt(y)) f_Y(y) dy and brentq, independent of the nodes.
+    q99 = return_var(stats.norm([-1.0], [0.5]), 0.99, transform=None)[0]
+    f_y = stats.norm(-1.0, 0.5).pdf
+
+    def mixture_cdf(q):
+        return quad(lambda y: stats.norm.cdf(q / np.sqrt(y)) * f_y(y), 0, np.inf, limit=200)[0]
+
+    ref99 = brentq(lambda q: mixture_cdf(q) - 0.01, -1.0, -1e-6, xtol=1e-12)
+    assert q99 == pytest.approx(ref99, rel=1e-5)
     # half of the mass at V = 0, the other half V ~ U(0, 1): checked by Monte Carlo
     q = return_var(stats.uniform(loc=[-1.0], scale=[2.0]), 0.95, transform=None, n_nodes=200)[0]
     ref = _mc_return_quantile(stats.uniform(-1.0, 2.0), 0.95, lambda y: y, 1.0, 300_000, seed=9)
@@ -137,6 +153,7 @@ def test_predicted_variance_of_student_t_log_target_is_refused():
         ({"scale": 0.0}, ValueError, "scale"),
         ({"dist": np.array([1.0])}, TypeError, "frozen scipy.stats"),
         ({"n_nodes": 1}, ValueError, "n_nodes"),
+        ({"n_nodes": 400}, ValueError, "n_nodes"),
     ],
 )
 def test_return_var_bad_input(kwargs, error, match):
