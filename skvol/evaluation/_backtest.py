@@ -511,6 +511,15 @@ def breach_flags(y_true, var, side: str = "upper") -> np.ndarray:
     Returns
     -------
     ndarray of bool, shape (n_days,)
+        A value equal to its VaR is not a breach.
+
+    Examples
+    --------
+    >>> from skvol.evaluation import breach_flags
+    >>> breach_flags([0.5, 1.0, 1.5], [1.0, 1.0, 1.0]).tolist()
+    [False, False, True]
+    >>> breach_flags([-3.0, -1.0], [-2.0, -2.0], side="lower").tolist()
+    [True, False]
     """
     if side not in ("upper", "lower"):
         raise ValueError(f"side must be 'upper' or 'lower', got {side!r}")

@@ -129,8 +129,9 @@ default="pinball"
         else:
             realised = y_true
         dist = predict_dist(estimator, X, caller)
-        var, side = var_for_kind(dist, level, self.kind, self.transform, self.scale)
-        var = np.broadcast_to(var, realised.shape)
+        var, side = var_for_kind(
+            dist, level, self.kind, self.transform, self.scale, realised.size, caller
+        )
         if self.metric == "pinball":
             alpha = level if side == "upper" else 1.0 - level
             return -pinball_loss(realised, var, alpha)

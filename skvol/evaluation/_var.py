@@ -312,11 +312,20 @@ def check_kind(kind: str, returns, caller: str) -> None:
         )
 
 
-def var_for_kind(dist, level: float, kind: str, transform, scale: float) -> tuple[np.ndarray, str]:
-    """The VaR of a given kind and the side on which a realised value breaches it."""
+def var_for_kind(
+    dist, level: float, kind: str, transform, scale: float, n_rows: int, caller: str
+) -> tuple[np.ndarray, str]:
+    """The VaR of a given kind for ``n_rows`` rows, and the side a breach lies on."""
     if kind == "volatility":
-        return volatility_var(dist, level), "upper"
-    return return_var(dist, level, transform=transform, scale=scale), "lower"
+        var, side = volatility_var(dist, level), "upper"
+    else:
+        var, side = return_var(dist, level, transform=transform, scale=scale), "lower"
+    if var.size not in (1, n_rows):
+        raise ValueError(
+            f"{caller}: predict_dist returned a distribution with {var.size} elements "
+            f"for {n_rows} rows"
+        )
+    return np.broadcast_to(var, (n_rows,)), side
 
 
 def aligned_returns(returns, index, caller: str) -> np.ndarray:

@@ -191,8 +191,7 @@ def walk_forward_predict(
             frame["return"] = aligned_returns(returns, index[test], _CALLER)
         realised = frame["return"] if kind == "return" else frame["y_true"]
         for level in levels:
-            var, side = var_for_kind(out, level, kind, transform, scale)
-            var = np.broadcast_to(var, test.shape)
+            var, side = var_for_kind(out, level, kind, transform, scale, test.size, _CALLER)
             suffix = level_suffix(level)
             frame[f"var_{suffix}"] = var
             frame[f"breach_{suffix}"] = breach_flags(realised.to_numpy(), var, side)

@@ -88,6 +88,8 @@ def test_pipeline_last_step_and_errors(data):
         scorer(make_pipeline(StandardScaler(), Ridge()).fit(X, y), X, y)
     with pytest.raises(TypeError, match="PointOnly has none"):
         scorer(PointOnly().fit(X, y), X, y)
+    with pytest.raises(ValueError, match="600 elements for 599 rows"):
+        scorer(GaussianLinear().fit(X, y), X, y[1:])
 
 
 @pytest.mark.parametrize(
