@@ -523,6 +523,12 @@ def breach_flags(y_true, var, side: str = "upper") -> np.ndarray:
     """
     if side not in ("upper", "lower"):
         raise ValueError(f"side must be 'upper' or 'lower', got {side!r}")
+    if isinstance(y_true, pd.Series) and isinstance(var, pd.Series):
+        if not y_true.index.equals(var.index):
+            raise ValueError(
+                "y_true and var are Series with different indexes; align them first "
+                "(e.g. var.reindex(y_true.index)) so each day meets its own VaR"
+            )
     y = _as_float_1d(y_true, "y_true")
     v = _as_float_1d(var, "var")
     if y.shape != v.shape:

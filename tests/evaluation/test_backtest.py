@@ -278,6 +278,8 @@ def test_var_backtest_accepts_series_and_checks_input():
         var_backtest([0.0, 0.0], [1.0, np.inf], 0.95)
     with pytest.raises(ValueError, match="3 days but var has 2"):
         var_backtest([0.0, 0.0, 0.0], [1.0, 1.0], 0.95)
+    with pytest.raises(ValueError, match="different indexes"):
+        var_backtest(y, pd.Series(2.5, index=idx + pd.Timedelta(days=1)), 0.9)
     with pytest.raises(ValueError, match="side"):
         var_backtest([0.0], [1.0], 0.95, side="both")
 
