@@ -20,7 +20,14 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EarlyStopping, ProgressBar
-from torch.utils.data import BatchSampler, DataLoader, RandomSampler, SequentialSampler, Subset
+from torch.utils.data import (
+    BatchSampler,
+    DataLoader,
+    Dataset,
+    RandomSampler,
+    SequentialSampler,
+    Subset,
+)
 
 from skvol._history import carry, date_index, prepend
 from skvol.models._windows import lookback_windows
@@ -48,6 +55,26 @@ class RecentValidationSplit:
         return Subset(dataset, np.arange(cut)), Subset(dataset, np.arange(cut, n_rows))
 
 
+class WindowDataset(Dataset):
+    """Look-back windows, their mask and the target as tensors, indexed a batch at a time.
+
+    ``dataset[index_array]`` returns ``({"x": windows, "mask": mask}, y)`` for the whole
+    batch, which skorch passes to the module as ``module(x=..., mask=...)``.
+    """
+
+    def __init__(self, windows: np.ndarray, mask: np.ndarray, y: np.ndarray | None = None):
+        self.windows = torch.as_tensor(windows)
+        self.mask = torch.as_tensor(mask)
+        self.y = torch.zeros((len(windows), 1)) if y is None else torch.as_tensor(y)
+
+    def __len__(self) -> int:
+        return self.windows.shape[0]
+
+    def __getitem__(self, index):
+        index = torch.as_tensor(index)
+        return {"x": self.windows[index], "mask": self.mask[index]}, self.y[index]
+
+
 class ArrayBatchSampler(BatchSampler):
     """``BatchSampler`` yielding integer arrays, which index numpy arrays directly."""
 
@@ -60,8 +87,9 @@ def batch_loader(dataset, batch_size: int, shuffle: bool = False) -> DataLoader:
     """Mini-batches fetched by one fancy index each (skorch's dataset indexes arrays).
 
     A plain ``DataLoader`` collates ``batch_size`` single rows in Python, which costs more
-    than the small LSTM step itself; sampling index lists (shuffled with the torch RNG
-    when ``shuffle``) and indexing once per batch gives the same batches, faster.
+    than the small LSTM step itself; sampling index arrays (shuffled with the torch RNG
+    when ``shuffle``) and indexing a :class:`WindowDataset` once per batch gives the same
+    batches, faster.
     """
     sampler = RandomSampler(dataset) if shuffle else SequentialSampler(dataset)
     return DataLoader(
@@ -157,8 +185,8 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.MSELoss
 
-    def _after_fit(self, inputs: dict, ys: np.ndarray, n_valid: int) -> None:
-        """Called after training with the standardised inputs and target."""
+    def _after_fit(self, dataset: WindowDataset, n_valid: int) -> None:
+        """Called after training with the standardised training windows and target."""
 
     # --- fit -------------------------------------------------------------------------
     def _check_device(self) -> None:
@@ -198,8 +226,8 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         self.x_mean_, self.x_scale_ = _moments(X)
         y_mean, y_scale = _moments(y.reshape(-1, 1))
         self.y_mean_, self.y_scale_ = float(y_mean[0]), float(y_scale[0])
-        inputs = self._inputs(X)
         ys = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+        dataset = self._dataset(X, ys)
 
         n_valid = int(self.validation_fraction * n_rows) if self.patience else 0
         if n_valid >= n_rows:
@@ -226,6 +254,7 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             criterion=self._criterion(),
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
+            optimizer__foreach=True,
             lr=self.lr,
             max_epochs=self.max_epochs,
             batch_size=self.batch_size,
@@ -242,18 +271,18 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         devices = [torch.cuda.current_device()] if self.device == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            net.fit(inputs, ys)
+            net.fit(dataset, None)
         self.net_ = net
         self.n_epochs_ = len(net.history)
         self.history_ = carry(X, index, self.lookback - 1)
-        self._after_fit(inputs, ys, n_valid)
+        self._after_fit(dataset, n_valid)
         return self
 
     # --- predict ---------------------------------------------------------------------
-    def _inputs(self, X: np.ndarray) -> dict:
+    def _dataset(self, X: np.ndarray, ys: np.ndarray | None = None) -> WindowDataset:
+        """Standardise raw rows and build their windows (and standardised target)."""
         standardised = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
-        windows, mask = lookback_windows(standardised, self.lookback)
-        return {"x": windows, "mask": mask}
+        return WindowDataset(*lookback_windows(standardised, self.lookback), ys)
 
     def _raw_output(self, X) -> np.ndarray:
         """Network output (standardised units) for the rows of X, history prepended."""
@@ -262,7 +291,7 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         _check_dates(index)
         block, n_prepended = prepend(self.history_, X, index)
-        out = self.net_.predict(self._inputs(block))
+        out = self.net_.predict(self._dataset(block))
         return np.asarray(out, dtype=np.float64)[n_prepended:]
 
     def predict(self, X) -> np.ndarray:

@@ -7,6 +7,7 @@ import torch
 from scipy import stats
 from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
+from torch.utils.data import Subset
 
 from skvol._history import date_index, prepend
 from skvol.models._bridge import BaseRecurrentRegressor, _check_dates
@@ -158,10 +159,10 @@ class AttentionLSTMRegressor(BaseRecurrentRegressor):
     def _module(self):
         return AttentionLSTMNet
 
-    def _after_fit(self, inputs, ys, n_valid):
-        rows = slice(len(ys) - n_valid, None) if n_valid >= 2 else slice(None)
-        fitted = self.net_.predict({k: v[rows] for k, v in inputs.items()})
-        residual = np.asarray(fitted, dtype=np.float64)[:, 0] - ys[rows, 0]
+    def _after_fit(self, dataset, n_valid):
+        rows = np.arange(len(dataset) - n_valid if n_valid >= 2 else 0, len(dataset))
+        fitted = self.net_.predict(Subset(dataset, rows))
+        residual = np.asarray(fitted, dtype=np.float64)[:, 0] - dataset.y.numpy()[rows, 0]
         self.residual_scale_ = float(np.sqrt(np.mean(residual**2))) * self.y_scale_
         self.residual_scale_ = max(self.residual_scale_, np.finfo(np.float64).eps * self.y_scale_)
 
@@ -196,13 +197,12 @@ class AttentionLSTMRegressor(BaseRecurrentRegressor):
         X = validate_data(self, X, dtype=np.float64, reset=False)
         _check_dates(index)
         block, n_prepended = prepend(self.history_, X, index)
-        inputs = self._inputs(block)
+        dataset = self._dataset(block)
         module = self.net_.module_
         module.eval()
         with torch.no_grad():
             _, weights = module.attention(
-                torch.as_tensor(inputs["x"], device=self.device),
-                torch.as_tensor(inputs["mask"], device=self.device),
+                dataset.windows.to(self.device), dataset.mask.to(self.device)
             )
         return weights.cpu().numpy().astype(np.float64)[n_prepended:]
 
