@@ -217,3 +217,24 @@ def test_cuda_without_a_gpu_is_reported_through_the_adapter():
     model = ProbabilisticLSTMRegressor(lookback=3, hidden_size=4, max_epochs=1, device="cuda")
     with pytest.raises(ValueError, match="device='cuda'.*no CUDA GPU"):
         VolatilityForecaster(model).fit(ar1_series(60), fh=[1])
+
+
+def test_a_student_t_lstm_forecast_is_the_last_row_of_its_own_distribution():
+    y = ar1_series(80)
+    model = ProbabilisticLSTMRegressor(
+        distribution="student_t",
+        lookback=5,
+        hidden_size=4,
+        max_epochs=2,
+        patience=None,
+        random_state=0,
+    )
+    forecaster = VolatilityForecaster(model).fit(y, fh=[1, 2])
+    quantiles = forecaster.predict_quantiles(alpha=[0.05, 0.95]).to_numpy()
+    for row, h in enumerate((1, 2)):
+        dist = forecaster.estimators_[h].predict_dist(y.to_frame())
+        assert dist.dist.name == "t"
+        expected = dist.ppf(np.array([[0.05], [0.95]]))[:, -1]
+        np.testing.assert_allclose(quantiles[row], expected, rtol=1e-12)
+    # two different models, one per step
+    assert forecaster.estimators_[1] is not forecaster.estimators_[2]
