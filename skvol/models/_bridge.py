@@ -310,8 +310,3 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             Predictions.
         """
         return self._raw_output(X)[:, 0] * self.y_scale_ + self.y_mean_
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.single_output = True
-        return tags
