@@ -59,15 +59,22 @@ def _student_t_mle(residuals: np.ndarray) -> tuple[float, float]:
         scale2 = np.exp(2 * theta[1])
         u = r2 / (df * scale2)
         log1p_u = np.log1p(u)
-        nll = n_rows * (
-            special.gammaln(df / 2)
-            - special.gammaln((df + 1) / 2)
-            + 0.5 * np.log(df * np.pi)
-            + theta[1]
-        ) + 0.5 * (df + 1) * log1p_u.sum()
-        d_df = n_rows * (
-            0.5 * special.digamma(df / 2) - 0.5 * special.digamma((df + 1) / 2) + 0.5 / df
-        ) + 0.5 * log1p_u.sum() - 0.5 * (df + 1) / df * np.sum(u / (1 + u))
+        nll = (
+            n_rows
+            * (
+                special.gammaln(df / 2)
+                - special.gammaln((df + 1) / 2)
+                + 0.5 * np.log(df * np.pi)
+                + theta[1]
+            )
+            + 0.5 * (df + 1) * log1p_u.sum()
+        )
+        d_df = (
+            n_rows
+            * (0.5 * special.digamma(df / 2) - 0.5 * special.digamma((df + 1) / 2) + 0.5 / df)
+            + 0.5 * log1p_u.sum()
+            - 0.5 * (df + 1) / df * np.sum(u / (1 + u))
+        )
         d_log_scale = n_rows - (df + 1) * np.sum(u / (1 + u))
         return float(nll), np.array([d_df * (df - DF_FLOOR), d_log_scale])
 
