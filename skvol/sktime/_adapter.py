@@ -14,9 +14,10 @@ plug-in of point forecasts, which would understate the spread.
 
 from __future__ import annotations
 
+import importlib.util
+
 import numpy as np
 import pandas as pd
-from skbase.utils.dependencies import _check_soft_dependencies
 from sklearn.base import clone
 from sktime.forecasting.base import BaseForecaster
 
@@ -276,7 +277,7 @@ class VolatilityForecaster(BaseForecaster):
         columns = pd.Index(self._get_columns(method="predict_var"))
         loc = np.asarray(dist.kwds["loc"], dtype=np.float64)[:, None]
         scale = np.asarray(dist.kwds["scale"], dtype=np.float64)[:, None]
-        has_skpro = _check_soft_dependencies("skpro", severity="none")
+        has_skpro = importlib.util.find_spec("skpro") is not None
         family = dist.dist.name
         if family == "norm":
             if has_skpro:
