@@ -11,6 +11,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from skvol.evaluation import mse_loss, qlike_loss
 from skvol.study._pipelines import TARGET_SCALE
 
 
@@ -35,15 +36,20 @@ def point_accuracy(frame: pd.DataFrame, transform: str) -> dict[str, float]:
     compared alike); realised and forecast variances are multiplied by ``100**2``
     (daily variance of percent returns) so the errors read in %^2. QLIKE and MSE are
     :func:`skvol.evaluation.qlike_loss` and :func:`skvol.evaluation.mse_loss` (Patton 2011).
-    """
-    from skvol.evaluation import mse_loss, qlike_loss
 
+    A ``log1p`` forecast below 0 implies a negative variance: such days are counted
+    (``nonpositive``), their forecast is taken as 0 in RMSE and MAE (a variance cannot be
+    negative), and QLIKE, which needs a positive forecast, averages over the other days.
+    """
     v_true = variance_from_target(frame["y_true"], transform) * 1e4
     v_hat = variance_from_target(frame["mean"], transform) * 1e4
+    positive = v_hat > 0
+    clipped = np.maximum(v_hat, 0.0)
     return {
-        "rmse": float(np.sqrt(mse_loss(v_true, v_hat))),
-        "mae": float(np.mean(np.abs(v_hat - v_true))),
-        "qlike": qlike_loss(v_true, v_hat),
+        "rmse": float(np.sqrt(mse_loss(v_true, clipped))),
+        "mae": float(np.mean(np.abs(clipped - v_true))),
+        "qlike": qlike_loss(v_true[positive], v_hat[positive]) if positive.any() else float("nan"),
+        "nonpositive": int((~positive).sum()),
         "days": int(len(frame)),
     }
 

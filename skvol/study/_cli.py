@@ -76,6 +76,12 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--freq", default="5min", help="intraday bin width of the panel (default 5min)"
     )
     parser.add_argument(
+        "--jobs",
+        type=_positive_int,
+        default=1,
+        help="walk-forward folds fitted in parallel processes (default 1)",
+    )
+    parser.add_argument(
         "--quick",
         action="store_true",
         help="small run: fewer days, folds and epochs (under a minute)",
@@ -196,6 +202,7 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
         seed=args.seed,
         freq=args.freq,
         n_days=args.days,
+        n_jobs=args.jobs,
     )
 
 

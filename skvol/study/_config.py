@@ -97,6 +97,8 @@ class StudyConfig:
         Days of the simulated market (None: 200 quick, 1000 full).
     max_days : int or None
         Keep only the last ``max_days`` days of each asset (None: 300 quick, all full).
+    n_jobs : int
+        Walk-forward folds fitted in parallel (joblib processes).
     """
 
     data: str = "simulated"
@@ -111,6 +113,7 @@ class StudyConfig:
     min_coverage: float = 0.8
     n_days: int | None = None
     max_days: int | None = None
+    n_jobs: int = 1
 
     def with_(self, **changes) -> StudyConfig:
         """Return a copy with some fields changed."""
@@ -138,7 +141,7 @@ class StudyConfig:
     @property
     def n_splits(self) -> int:
         """Walk-forward folds."""
-        return 2 if self.quick else 5
+        return 2 if self.quick else 4
 
     @property
     def test_fraction(self) -> float:
@@ -153,12 +156,12 @@ class StudyConfig:
     @property
     def lookback(self) -> int:
         """Look-back window of the recurrent models, in days."""
-        return 5 if self.quick else 22
+        return 5 if self.quick else 20
 
     @property
     def hidden_size(self) -> int:
         """Hidden units of the recurrent models."""
-        return 8 if self.quick else 32
+        return 8 if self.quick else 16
 
     @property
     def patience(self) -> int:

@@ -40,7 +40,7 @@ from skvol.study._config import StudyConfig
 TARGET_SCALE = 100.0
 
 #: Daily variance measures the LSTMs use from a daily-measures file, by skvol suffix.
-DAILY_VARIANCE_PATTERN = "__(rv|bv|rs_neg)$"
+DAILY_VARIANCE_PATTERN = "__(?:rv|bv|rs_neg)$"
 DAILY_RETURN = "ret"
 
 

@@ -367,7 +367,9 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
                 X, y = _fit_rows(asset, spec.transform)
                 cv = _walk_forward_cv(len(y), config)
                 pipe = spec.build(config, asset.name, asset.is_daily)
-                frame = walk_forward_predict(pipe, X, y, cv=cv, levels=config.levels)
+                frame = walk_forward_predict(
+                    pipe, X, y, cv=cv, levels=config.levels, n_jobs=config.n_jobs
+                )
                 asset.forecasts[spec.key] = frame
                 folds[asset.name] = (cv.n_splits, len(frame))
                 stage.advance(f"{asset.name} {spec.key}")

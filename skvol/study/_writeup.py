@@ -223,6 +223,7 @@ def build_metrics(
                 a.name: interval_coverage(a.forecasts[spec.key], COVERAGE_LEVELS)
                 for a in assets.values()
             }
+    metrics["setups"] = setup_summary(metrics)
     metrics["timings"] = {"stages": dict(runner.timings)}
     return metrics
 
@@ -265,6 +266,7 @@ def accuracy_table(metrics: dict) -> pd.DataFrame:
                     "RMSE %^2": m["rmse"],
                     "MAE %^2": m["mae"],
                     "QLIKE": m["qlike"],
+                    "Forecasts <= 0": m["nonpositive"],
                 }
             )
     return pd.DataFrame(rows)
@@ -316,6 +318,50 @@ def comparison_table(metrics: dict, config: StudyConfig) -> pd.DataFrame:
                         "Return VaR breach rate": bt["return"][asset][lk]["breach_rate"],
                     }
                 )
+    return pd.DataFrame(rows)
+
+
+def setup_summary(metrics: dict) -> dict:
+    """Per distribution model: calibrated backtests, mean 95% coverage, mean pinball.
+
+    ``pinball_ratio`` is the model's walk-forward pinball loss on the variance scale over
+    the study setup's, averaged over assets and levels (below 1: sharper and better).
+    """
+    out = {}
+    study = metrics["pinball"][STUDY_SETUP]
+    for spec in all_models():
+        if not spec.probabilistic:
+            continue
+        tests = [
+            b
+            for kind in metrics["backtest"][spec.key].values()
+            for levels in kind.values()
+            for b in levels.values()
+        ]
+        pin = metrics["pinball"][spec.key]
+        ratios = [pin[a][lk]["variance"] / study[a][lk]["variance"] for a in pin for lk in pin[a]]
+        cover = [c["0.95"] for c in metrics["coverage"][spec.key].values()]
+        out[spec.key] = {
+            "calibrated": sum(b["result"] == "calibrated" for b in tests),
+            "backtests": len(tests),
+            "mean_coverage_95": float(np.mean(cover)),
+            "pinball_ratio": float(np.mean(ratios)),
+        }
+    return out
+
+
+def setup_summary_table(metrics: dict) -> pd.DataFrame:
+    rows = [
+        {
+            "Setup": _label(key),
+            "Target": _target_label(_spec(key).transform),
+            "Calibrated backtests": s["calibrated"],
+            "Backtests": s["backtests"],
+            "Mean 95% coverage": s["mean_coverage_95"],
+            "Pinball %^2 vs study setup": s["pinball_ratio"],
+        }
+        for key, s in metrics["setups"].items()
+    ]
     return pd.DataFrame(rows)
 
 
@@ -476,6 +522,12 @@ def _interpretation(metrics: dict, config: StudyConfig) -> list[str]:
                     notes.append(
                         f"{_label(setup)}, {KIND_LABEL[kind]}, {asset}: miscalibrated ({'; '.join(bad)})."
                     )
+    study, rec = metrics["setups"][STUDY_SETUP], metrics["setups"][RECOMMENDED_SETUP]
+    notes.append(
+        f"Study setup: {study['calibrated']} of {study['backtests']} backtests calibrated; recommended "
+        f"setup: {rec['calibrated']} of {rec['backtests']}, with a variance-scale pinball loss "
+        f"{format_number(rec['pinball_ratio'])} times the study setup's."
+    )
     for asset in metrics["coverage"][STUDY_SETUP]:
         s = metrics["coverage"][STUDY_SETUP][asset]["0.95"]
         r = metrics["coverage"][RECOMMENDED_SETUP][asset]["0.95"]
@@ -569,7 +621,9 @@ def _report(config: StudyConfig, metrics: dict, figures: dict, tables: dict) -> 
         Paragraph(
             f"`walk_forward_predict` refits each pipeline on an expanding window ({cfg['n_splits']} folds of "
             "`TimeSeriesSplit`) and forecasts the next fold. Errors on the variance scale (daily variance of "
-            "percent returns, %^2) of the plug-in forecast `g^-1(mean)`; QLIKE = v/h - log(v/h) - 1 (Patton 2011)."
+            "percent returns, %^2) of the plug-in forecast `g^-1(mean)`; QLIKE = v/h - log(v/h) - 1 (Patton 2011). "
+            "A `log(1 + RV)` forecast below 0 means a negative variance: such days are counted in the "
+            "last column, count as 0 in RMSE and MAE, and are left out of QLIKE, which needs h > 0."
         )
     )
     rep.add(
@@ -622,6 +676,17 @@ def _report(config: StudyConfig, metrics: dict, figures: dict, tables: dict) -> 
     )
     rep.add(
         Table(
+            setup_summary_table(metrics),
+            caption=(
+                "Setups in brief: Kupiec-calibrated backtests (volatility and return VaR, every "
+                "asset and level), mean coverage of the 95% interval, and mean variance-scale "
+                "pinball loss relative to the study's setup"
+            ),
+            csv_name="tables/setup_summary.csv",
+        )
+    )
+    rep.add(
+        Table(
             comparison_table(metrics, config),
             caption="Distribution models compared",
             csv_name="tables/setups.csv",
@@ -661,6 +726,8 @@ def command_line(config: StudyConfig) -> str:
         parts.append("--quick")
     if config.n_days is not None:
         parts += ["--days", str(config.n_days)]
+    if config.n_jobs != 1:
+        parts += ["--jobs", str(config.n_jobs)]
     if config.freq != "5min":
         parts += ["--freq", config.freq]
     parts += ["--seed", str(config.seed), "--out", str(config.out)]
@@ -693,6 +760,7 @@ def write_outputs(
         "tomorrow": tomorrow_table(metrics, config),
         "coverage": coverage_table(metrics),
         "setups": comparison_table(metrics, config),
+        "setup_summary": setup_summary_table(metrics),
         "breach_days": days,
     }
     for setup in (STUDY_SETUP, RECOMMENDED_SETUP):

@@ -19,6 +19,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from filelock import FileLock
 from matplotlib.image import imread
 from scipy import stats
 
@@ -32,15 +33,22 @@ ASSETS = ("BTC", "EURUSD", "SPX")
 FIGURES = ("realized_volatility", "rolling_correlation", "forecasts", "var_breaches", "calibration")
 
 
-@pytest.fixture(scope="module")
-def run(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("study") / "results"
-    code = main(["study", "--quick", "--seed", "3", "--out", str(out), "--no-progress"])
-    assert code == 0
+@pytest.fixture(scope="session")
+def run(tmp_path_factory, request) -> Path:
+    """One quick study per test session, shared by pytest-xdist workers (file lock)."""
+    if hasattr(request.config, "workerinput"):  # an xdist worker: share the session's root
+        root = tmp_path_factory.getbasetemp().parent
+    else:
+        root = tmp_path_factory.mktemp("study")
+    out = root / "skvol-quick-study"
+    with FileLock(str(root / "skvol-quick-study.lock")):
+        if not (out / "metrics.json").is_file():
+            argv = ["study", "--quick", "--seed", "3", "--out", str(out), "--no-progress"]
+            assert main(argv) == 0
     return out
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def metrics(run) -> dict:
     return json.loads((run / "metrics.json").read_text())
 
@@ -153,9 +161,13 @@ def test_models_share_the_folds_and_accuracy_is_recomputed(run, metrics):
             inv = np.exp if log_target else np.expm1
             v, h = inv(fc["y_true"]), inv(fc["mean"])  # both in %^2 (returns scaled by 100)
             m = metrics["accuracy"][asset][model]
-            assert m["rmse"] == pytest.approx(np.sqrt(np.mean((h - v) ** 2)), rel=1e-9)
-            assert m["mae"] == pytest.approx(np.mean(np.abs(h - v)), rel=1e-9)
-            assert m["qlike"] == pytest.approx(np.mean(v / h - np.log(v / h) - 1), rel=1e-9)
+            ok = h > 0
+            assert m["nonpositive"] == int((~ok).sum())
+            h0 = h.clip(lower=0)
+            assert m["rmse"] == pytest.approx(np.sqrt(np.mean((h0 - v) ** 2)), rel=1e-9)
+            assert m["mae"] == pytest.approx(np.mean(np.abs(h0 - v)), rel=1e-9)
+            ratio = v[ok] / h[ok]
+            assert m["qlike"] == pytest.approx(np.mean(ratio - np.log(ratio) - 1), rel=1e-9)
         # the two targets are the same day's RV: exp(log RV) = expm1(log(1 + RV))
         np.testing.assert_allclose(
             np.exp(frames["har_t_log"]["y_true"]), np.expm1(first["y_true"]), rtol=1e-9
@@ -255,3 +267,17 @@ def test_interpretation_sentences_use_the_metrics(run, metrics):
         assert format_number(acc[best]["qlike"]) in section
         cov = metrics["coverage"]["prob_lstm_normal"][asset]["0.95"]
         assert f"covers {format_number(cov)} of days for the study's setup" in section
+
+
+def test_setup_summary_counts_the_backtests(run, metrics):
+    for key in SETUPS:
+        results = [
+            b["result"]
+            for kind in ("volatility", "return")
+            for asset in ASSETS
+            for b in metrics["backtest"][key][kind][asset].values()
+        ]
+        summary = metrics["setups"][key]
+        assert summary["backtests"] == len(results) == 2 * len(ASSETS) * len(LEVELS)
+        assert summary["calibrated"] == results.count("calibrated")
+    assert metrics["setups"]["prob_lstm_normal"]["pinball_ratio"] == pytest.approx(1.0)
