@@ -1,6 +1,6 @@
 """skvol: scikit-learn compatible volatility, jump and VaR forecasting from intraday data."""
 
-from skvol import data, evaluation, features, models
+from skvol import data, evaluation, features, models, parallel
 from skvol.evaluation import *  # noqa: F403
 from skvol.features import *  # noqa: F403
 from skvol.models import *  # noqa: F403
@@ -12,6 +12,7 @@ __all__ = [
     "evaluation",
     "features",
     "models",
+    "parallel",
     *features.__all__,
     *models.__all__,
     *evaluation.__all__,
