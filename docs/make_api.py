@@ -10,10 +10,13 @@ from __future__ import annotations
 
 import importlib
 import inspect
+import pkgutil
 import sys
 from pathlib import Path
 
-SUBPACKAGES = ("skvol.data", "skvol.features", "skvol.models", "skvol.evaluation", "skvol.study")
+import skvol
+
+FIRST = ("skvol.data", "skvol.features", "skvol.models", "skvol.evaluation", "skvol.study")
 API_MD = Path(__file__).resolve().parent / "api.md"
 METHODS = ("fit", "transform", "predict", "predict_dist", "score", "get_feature_names_out")
 
@@ -72,6 +75,16 @@ def _entry(module: str, name: str, obj) -> list[str]:
     return lines
 
 
+def subpackages() -> list[str]:
+    """Every public sub-package of skvol, the data-flow order first, the others by name."""
+    found = sorted(
+        f"skvol.{m.name}"
+        for m in pkgutil.iter_modules(skvol.__path__)
+        if m.ispkg and not m.name.startswith("_")
+    )
+    return [m for m in FIRST if m in found] + [m for m in found if m not in FIRST]
+
+
 def render() -> str:
     """The whole API reference as Markdown."""
     lines = [
@@ -81,7 +94,7 @@ def render() -> str:
         "docstrings; do not edit by hand. The user guide starts at [index.md](index.md).",
         "",
     ]
-    for module_name in SUBPACKAGES:
+    for module_name in subpackages():
         module = importlib.import_module(module_name)
         names = list(getattr(module, "__all__", []))
         lines += [f"## `{module_name}`", "", first_paragraph(module), ""]

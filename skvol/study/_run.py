@@ -174,19 +174,29 @@ def _describe_daily(asset: AssetStudy) -> None:
 
 
 def _rolling_correlations(assets: dict[str, AssetStudy]) -> dict[str, pd.Series]:
+    """30-day rolling correlation of daily returns: BTC/SPX when both are studied, else every pair.
+
+    Each pair uses the days both assets have (BTC trades at weekends, the S&P 500 does not).
+    """
     names = list(assets)
-    if len(names) < 2:
-        return {}
-    returns = pd.concat(
-        [assets[n].daily["ret"].rename(f"{n}__ret") for n in names], axis=1, join="inner"
-    ).dropna()
-    if len(returns) < CORRELATION_WINDOW:
-        logger.info("fewer than %d shared days: no rolling correlation", CORRELATION_WINDOW)
-        return {}
-    pairs = [("BTC", "SPX")] if {"BTC", "SPX"} <= set(names) else None
-    corr = RollingCorrelation(window=CORRELATION_WINDOW, pairs=pairs).set_output(transform="pandas")
-    out = corr.fit_transform(returns)
-    return {f"{a}/{b}": out[col] for (a, b), col in zip(corr.pairs_, out.columns, strict=True)}
+    pairs = (
+        [("BTC", "SPX")]
+        if {"BTC", "SPX"} <= set(names)
+        else [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    )
+    out = {}
+    for a, b in pairs:
+        returns = pd.concat(
+            [assets[n].daily["ret"].rename(f"{n}__ret") for n in (a, b)], axis=1, join="inner"
+        ).dropna()
+        if len(returns) < CORRELATION_WINDOW:
+            logger.info(
+                "%s/%s: fewer than %d shared days, no rolling correlation", a, b, CORRELATION_WINDOW
+            )
+            continue
+        corr = RollingCorrelation(window=CORRELATION_WINDOW).set_output(transform="pandas")
+        out[f"{a}/{b}"] = corr.fit_transform(returns).iloc[:, 0]
+    return out
 
 
 def _fit_rows(asset: AssetStudy, transform: str) -> tuple[pd.DataFrame, pd.Series]:
@@ -210,7 +220,7 @@ def _fit_summary(spec: ModelSpec, pipe, asset: AssetStudy, X, y, config: StudyCo
             lk = f"{level:g}"
             out[f"in_sample_pinball_{lk}"] = -VaRBacktestScorer(level, "pinball")(pipe, X, y)
             q = float(np.asarray(dist.ppf(level)).ravel()[0])
-            out[f"vol_var_{lk}"] = float(np.sqrt(variance_from_target(q, spec.transform)))
+            out[f"variance_var_{lk}"] = float(variance_from_target(q, spec.transform))
             out[f"return_var_{lk}"] = float(
                 return_var(dist, level, transform=spec.transform, scale=TARGET_SCALE)[0]
             )

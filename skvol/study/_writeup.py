@@ -365,6 +365,11 @@ def setup_summary_table(metrics: dict) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def _daily_vol(variance: float):
+    """Daily volatility in percent of a variance forecast; a text where it is not positive."""
+    return 100 * float(np.sqrt(variance)) if variance > 0 else "variance <= 0"
+
+
 def tomorrow_table(metrics: dict, config: StudyConfig) -> pd.DataFrame:
     rows = []
     for asset, fits in metrics["fits"].items():
@@ -375,12 +380,12 @@ def tomorrow_table(metrics: dict, config: StudyConfig) -> pd.DataFrame:
                 "Data up to": f["date"],
                 "Train days": f["train_days"],
                 "Fit s": f["fit_seconds"],
-                "RV forecast (daily vol %)": 100 * np.sqrt(f["rv_forecast"]),
+                "RV forecast (daily vol %)": _daily_vol(f["rv_forecast"]),
             }
             for level in config.levels:
                 lk = _level_key(level)
                 row[f"Vol VaR {lk} (daily vol %)"] = (
-                    100 * f[f"vol_var_{lk}"] if f"vol_var_{lk}" in f else "n/a"
+                    _daily_vol(f[f"variance_var_{lk}"]) if f"variance_var_{lk}" in f else "n/a"
                 )
                 row[f"Return VaR {lk} %"] = (
                     100 * f[f"return_var_{lk}"] if f"return_var_{lk}" in f else "n/a"
@@ -496,19 +501,24 @@ def _figures_for(
 
 def _interpretation(metrics: dict, config: StudyConfig) -> list[str]:
     notes = []
+    lstms = ("lstm", "attention_lstm", "prob_lstm_normal", "prob_lstm_t_log")
     for asset, models in metrics["accuracy"].items():
         best = min(models, key=lambda k: models[k]["qlike"])
-        har = models["har"]["qlike"]
-        losers = [
-            _label(k)
-            for k in ("lstm", "attention_lstm", "prob_lstm_normal")
-            if models[k]["qlike"] > har
-        ]
+        best_har = min(("har", "har_t_log"), key=lambda k: models[k]["qlike"])
+        har = models[best_har]["qlike"]
+        losers = [_label(k) for k in lstms if models[k]["qlike"] > har]
         text = f"{asset}: the lowest QLIKE is {_label(best)}'s ({format_number(models[best]['qlike'])})."
         if losers:
-            text += f" HAR-log ({format_number(har)}) beats {', '.join(losers)}."
+            text += f" The better HAR model, {_label(best_har)} ({format_number(har)}), beats {', '.join(losers)}."
         else:
-            text += f" Every LSTM beats HAR-log ({format_number(har)})."
+            text += f" Every LSTM beats the better HAR model, {_label(best_har)} ({format_number(har)})."
+        bad = [
+            f"{_label(k)} on {models[k]['nonpositive']} days"
+            for k in models
+            if models[k]["nonpositive"]
+        ]
+        if bad:
+            text += f" A negative variance was forecast by {', '.join(bad)} (the log(1 + RV) target allows it)."
         notes.append(text)
     for setup in (STUDY_SETUP, RECOMMENDED_SETUP):
         for kind in ("volatility", "return"):

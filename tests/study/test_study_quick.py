@@ -264,6 +264,8 @@ def test_interpretation_sentences_use_the_metrics(run, metrics):
         acc = metrics["accuracy"][asset]
         best = min(acc, key=lambda k: acc[k]["qlike"])
         assert f"{asset}: the lowest QLIKE is {_label_prefix(best)}" in section
+        har = min(acc["har"]["qlike"], acc["har_t_log"]["qlike"])
+        assert format_number(har) in section
         assert format_number(acc[best]["qlike"]) in section
         cov = metrics["coverage"]["prob_lstm_normal"][asset]["0.95"]
         assert f"covers {format_number(cov)} of days for the study's setup" in section
