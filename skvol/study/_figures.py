@@ -44,7 +44,8 @@ def plot_realized_volatility(daily: Mapping[str, pd.DataFrame], path: Path) -> P
     ----------
     daily : mapping of str to DataFrame
         Per asset, a frame indexed by date with columns ``rv`` (daily realized variance,
-        squared log returns) and ``jumps`` (number of detected intraday jumps that day).
+        squared log returns) and ``jumps`` (number of detected intraday jumps that day;
+        all NaN for an asset known only from daily measures).
     path : Path
         PNG file to write.
 
@@ -59,16 +60,21 @@ def plot_realized_volatility(daily: Mapping[str, pd.DataFrame], path: Path) -> P
         _check_columns(asset, frame, ("rv", "jumps"))
         vol = 100 * np.sqrt(frame["rv"].to_numpy(dtype=float))
         ax.plot(frame.index, vol, lw=0.8, color="tab:blue", label="realized volatility")
-        jump_days = frame["jumps"].to_numpy(dtype=float) > 0
-        ax.scatter(
-            frame.index[jump_days],
-            vol[jump_days],
-            s=10,
-            color="tab:red",
-            zorder=3,
-            label=f"days with detected jumps ({int(jump_days.sum())})",
-        )
-        ax.set_title(f"{asset}: daily realized volatility")
+        jumps = frame["jumps"].to_numpy(dtype=float)
+        title = f"{asset}: daily realized volatility"
+        if np.isnan(jumps).all():
+            title += " (daily measures: no intraday jump detection)"
+        else:
+            jump_days = jumps > 0
+            ax.scatter(
+                frame.index[jump_days],
+                vol[jump_days],
+                s=10,
+                color="tab:red",
+                zorder=3,
+                label=f"days with detected jumps ({int(jump_days.sum())})",
+            )
+        ax.set_title(title)
         ax.set_ylabel("sqrt(RV), % per day")
         ax.legend(loc="upper left", fontsize=8)
     return _save(fig, path)

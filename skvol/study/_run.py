@@ -453,6 +453,8 @@ def write_features(config: StudyConfig, fmt: str = "csv", progress: bool = True)
     written: list[Path] = []
 
     def save(frame: pd.DataFrame, path: Path) -> None:
+        frame = frame.copy()
+        frame.attrs = {}  # the panel's report (dropped days, sessions) is not file content
         if fmt == "csv":
             frame.to_csv(path)
         else:
@@ -461,7 +463,7 @@ def write_features(config: StudyConfig, fmt: str = "csv", progress: bool = True)
 
     with runner.stage("panel", total=len(assets)) as stage:
         for asset in assets.values():
-            _build_panel(asset, config.with_(max_days=None) if not config.quick else config)
+            _build_panel(asset, config)
             if not asset.is_daily:
                 save(asset.X, out / f"{asset.name}_panel.{fmt}")
             stage.advance(asset.name)

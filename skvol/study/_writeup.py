@@ -450,7 +450,7 @@ def _figures_for(
     fig_dir = out / "figures"
     figures = {}
     figures["realized_volatility"] = _figures.plot_realized_volatility(
-        {a.name: a.daily[["rv", "jumps"]].fillna({"jumps": 0}) for a in assets.values()},
+        {a.name: a.daily[["rv", "jumps"]] for a in assets.values()},
         fig_dir / "realized_volatility.png",
     )
     if correlations:

@@ -212,3 +212,17 @@ def test_daily_measures_frame_close_to_close_and_errors():
     spy.loc[days[2], "rv5"] = 0.0
     with pytest.raises(ValueError, match="not positive on 2017-01-04"):
         daily_measures_frame("SPY", spy, "spy.csv")
+
+
+def test_features_command_writes_panel_and_features(tmp_path, capsys):
+    out = tmp_path / "features"
+    argv = ["features", "--assets", "SPX", "--days", "12", "--out", str(out), "--no-progress"]
+    assert main([*argv, "--format", "parquet"]) == 0
+    written = capsys.readouterr().out.split()
+    assert written == [str(out / "SPX_panel.parquet"), str(out / "SPX_features.parquet")]
+    panel = pd.read_parquet(out / "SPX_panel.parquet")
+    features = pd.read_parquet(out / "SPX_features.parquet")
+    assert panel.shape == (12, 78) and list(panel.index) == list(features.index)
+    np.testing.assert_allclose(features["rv"], np.nansum(panel.to_numpy() ** 2, axis=1), rtol=1e-12)
+    np.testing.assert_allclose(features["ret"], np.nansum(panel.to_numpy(), axis=1), rtol=1e-12)
+    assert {"bv", "jumps", "bns_p"} <= set(features.columns)

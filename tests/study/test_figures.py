@@ -56,3 +56,8 @@ def test_missing_column_is_named(tmp_path):
     frame = pd.DataFrame({"rv": [1.0]}, index=DATES[:1])
     with pytest.raises(ValueError, match=r"'BTC'.*\['jumps'\]"):
         plot_realized_volatility({"BTC": frame}, tmp_path / "rv.png")
+
+
+def test_daily_measures_asset_has_no_jump_markers(tmp_path):
+    frame = pd.DataFrame({"rv": np.full(60, 1e-4), "jumps": np.nan}, index=DATES)
+    _decoded(plot_realized_volatility({"SPX": frame}, tmp_path / "rv.png"))
