@@ -56,10 +56,14 @@ def main(path: Path) -> None:
 
     vol = 100 * np.sqrt(252 * daily["EURUSD__rv"].mean())
     jump_days = int((daily["EURUSD__n_jumps"] > 0).sum())
-    share = (daily["EURUSD__rv"] - daily["EURUSD__bv"]).clip(lower=0).sum() / daily["EURUSD__rv"].sum()
+    share = (daily["EURUSD__rv"] - daily["EURUSD__bv"]).clip(lower=0).sum() / daily[
+        "EURUSD__rv"
+    ].sum()
     print(f"annualised realized volatility {vol:.1f}%")
-    print(f"days with detected jumps: {jump_days} of {len(daily)}; BNS rejects at 5% on "
-          f"{int((daily['EURUSD__bns_p'] < 0.05).sum())} days")
+    print(
+        f"days with detected jumps: {jump_days} of {len(daily)}; BNS rejects at 5% on "
+        f"{int((daily['EURUSD__bns_p'] < 0.05).sum())} days"
+    )
     print(f"share of variation from jumps (RV - BV)+ / RV: {share:.1%}")
     # the semivariances split RV exactly
     assert np.allclose(daily["EURUSD__rs_neg"] + daily["EURUSD__rs_pos"], daily["EURUSD__rv"])

@@ -46,21 +46,35 @@ X = panel.loc[y.index]
 
 log_variances = Pipeline(
     [
-        ("measures", FeatureUnion([("rv", RealizedVariance()), ("bv", BipowerVariation())],
-                                  verbose_feature_names_out=False)),
+        (
+            "measures",
+            FeatureUnion(
+                [("rv", RealizedVariance()), ("bv", BipowerVariation())],
+                verbose_feature_names_out=False,
+            ),
+        ),
         ("log", FunctionTransformer(np.log, feature_names_out="one-to-one")),
     ]
 )
 pipe = Pipeline(
     [
-        ("features", FeatureUnion(
-            [("log_var", log_variances), ("jumps", JumpCounter()), ("ret", DailyReturn())],
-            verbose_feature_names_out=False,
-        )),
-        ("model", ProbabilisticLSTMRegressor(
-            distribution="student_t", lookback=10, hidden_size=16, max_epochs=EPOCHS,
-            random_state=0,
-        )),
+        (
+            "features",
+            FeatureUnion(
+                [("log_var", log_variances), ("jumps", JumpCounter()), ("ret", DailyReturn())],
+                verbose_feature_names_out=False,
+            ),
+        ),
+        (
+            "model",
+            ProbabilisticLSTMRegressor(
+                distribution="student_t",
+                lookback=10,
+                hidden_size=16,
+                max_epochs=EPOCHS,
+                random_state=0,
+            ),
+        ),
     ]
 ).set_output(transform="pandas")
 

@@ -22,7 +22,7 @@ def _save(fig: Figure, path: Path) -> Path:
     """Lay out with fixed margins in inches (constrained layout costs seconds) and save."""
     height = fig.get_figheight()
     fig.subplots_adjust(
-        left=0.07, right=0.98, bottom=0.5 / height, top=1 - 0.35 / height, hspace=0.5, wspace=0.25
+        left=0.08, right=0.98, bottom=0.5 / height, top=1 - 0.35 / height, hspace=0.5, wspace=0.25
     )
     path = Path(path)
     fig.savefig(path, dpi=DPI)
