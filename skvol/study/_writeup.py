@@ -548,7 +548,7 @@ def _interpretation(metrics: dict, config: StudyConfig) -> list[str]:
     return notes
 
 
-def _report(config: StudyConfig, metrics: dict, figures: dict, tables: dict) -> Report:
+def _report(config: StudyConfig, metrics: dict, figures: dict) -> Report:
     rep = Report("skvol study: volatility, jumps and Value-at-Risk")
     assets = list(metrics["data"])
     cfg = metrics["config"]
@@ -790,7 +790,7 @@ def write_outputs(
         paths[name] = path
     stage.advance("tables")
     metrics["timings"]["total_seconds"] = time.perf_counter() - started
-    report = _report(config, metrics, figures, paths)
+    report = _report(config, metrics, figures)
     md, html = report.write(out)
     metrics_json = out / "metrics.json"
     metrics_json.write_text(json.dumps(metrics, indent=2))
