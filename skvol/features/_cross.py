@@ -30,6 +30,7 @@ from collections.abc import Sequence
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from numpy.lib.stride_tricks import sliding_window_view
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval
@@ -37,6 +38,7 @@ from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
 from skvol._columns import SEP, feature_name, group_assets
 from skvol._history import carry, date_index, prepend
+from skvol.data._sessions import Session
 from skvol.features import _kernels
 from skvol.features._base import asset_block, check_panel
 
@@ -108,6 +110,45 @@ def _pearson(x: np.ndarray, y: np.ndarray, min_periods: int) -> np.ndarray:
     return np.clip(corr, -1.0, 1.0)
 
 
+def _bin_end_minutes(session: Session, labels: Sequence[str]) -> np.ndarray | None:
+    """Minutes from local midnight of the session date to the end of each ``"HHMM"`` bin.
+
+    A label names a bin's end on the session-local clock (see ``intraday_panel``); the bin
+    ends in ``(start, start + length]``. None when a label is not ``"HHMM"``.
+    """
+    if not all(len(label) == 4 and label.isdigit() for label in labels):
+        return None
+    start = session.start_offset // pd.Timedelta(minutes=1)
+    minutes = np.array([int(label[:2]) * 60 + int(label[2:]) for label in labels])
+    return start + (minutes - start - 1) % (24 * 60) + 1
+
+
+def check_same_clock(X, a: str, b: str, labels: Sequence[str], estimator: str) -> None:
+    """Refuse a pair whose equally labelled bins are not simultaneous.
+
+    Bin labels are session-local clock times, so ``"BTC__1000"`` (10:00 UTC) and
+    ``"SPX__1000"`` (10:00 New York) are hours apart. When ``X`` carries the sessions of
+    ``intraday_panel`` (``X.attrs["sessions"]``), the two assets' shared labels must name
+    the same instants: same time zone, same offset from the session date.
+    """
+    sessions = getattr(X, "attrs", {}).get("sessions")
+    if not isinstance(sessions, dict) or a not in sessions or b not in sessions:
+        return
+    sa, sb = sessions[a], sessions[b]
+    if not (isinstance(sa, Session) and isinstance(sb, Session)):
+        return
+    ends_a, ends_b = _bin_end_minutes(sa, labels), _bin_end_minutes(sb, labels)
+    if ends_a is None or ends_b is None:
+        return
+    if sa.tz != sb.tz or not np.array_equal(ends_a, ends_b):
+        raise ValueError(
+            f"{estimator}: assets {a!r} ({sa.start}-{sa.end} {sa.tz}) and {b!r} "
+            f"({sb.start}-{sb.end} {sb.tz}) are on different session clocks, so their bins "
+            "with the same label are not simultaneous; build the panel of the pair on one "
+            "session, e.g. intraday_panel(bars, session='us_equity')"
+        )
+
+
 class _CrossRowTransformer(TransformerMixin, BaseEstimator):
     """Windows over past rows with the carried-history contract (see the module doc)."""
 
@@ -150,8 +191,13 @@ class RealizedCorrelation(TransformerMixin, BaseEstimator):
     realized covariance over the square root of the realized variances
     (Barndorff-Nielsen & Shephard 2004, "Econometric analysis of realized covariation"),
     over the bins both assets observed; bins are matched by their label (the part after
-    ``"__"``). NaN when a realized variance is zero or no bin is shared. Output
-    ``"<a>_<b>__rcorr"``. Column naming of assets: see :mod:`skvol.features._cross`.
+    ``"__"``), which is a session-local clock time, so the two assets must share a
+    session clock: a panel from ``intraday_panel`` carries its sessions
+    (``X.attrs["sessions"]``) and ``fit`` raises a ValueError for a pair whose equally
+    labelled bins are not simultaneous (for example BTC on ``"24h"`` UTC and the S&P 500
+    on ``"us_equity"`` New York time); build such a pair's panel on one session. NaN
+    when a realized variance is zero or no bin is shared. Output ``"<a>_<b>__rcorr"``.
+    Column naming of assets: see :mod:`skvol.features._cross`.
 
     Parameters
     ----------
@@ -202,8 +248,8 @@ class RealizedCorrelation(TransformerMixin, BaseEstimator):
         -------
         self : object
         """
-        X = check_panel(self, X, reset=True)
-        assets = correlation_assets(getattr(self, "feature_names_in_", None), X.shape[1])
+        values = check_panel(self, X, reset=True)
+        assets = correlation_assets(getattr(self, "feature_names_in_", None), values.shape[1])
         by_name = {name: (pos, labels) for name, pos, labels in assets}
         self.pairs_ = resolve_pairs(self.pairs, list(by_name), type(self).__name__)
         self._bins = []
@@ -217,6 +263,8 @@ class RealizedCorrelation(TransformerMixin, BaseEstimator):
             ]
             if not shared:
                 raise ValueError(f"RealizedCorrelation: assets {a!r} and {b!r} share no bin label")
+            labels = [label for label in lab_a if label in where_b]
+            check_same_clock(X, a, b, labels, "RealizedCorrelation")
             self._bins.append(np.asarray(shared, dtype=np.intp).T)
         return self
 

@@ -201,3 +201,28 @@ def test_realized_correlation_matches_kernel_and_aligns_bins_by_label():
     disjoint = pd.DataFrame({"A__0001": [0.1], "B__0002": [0.1]})
     with pytest.raises(ValueError, match="share no bin label"):
         RealizedCorrelation().fit(disjoint)
+
+
+def test_realized_correlation_refuses_pairs_on_different_session_clocks():
+    from skvol.data import Session, intraday_panel
+
+    rng = np.random.default_rng(3)
+    stamps = pd.date_range("2017-03-06", "2017-03-09", freq="1min", tz="UTC", name="timestamp")
+    close = 100 * np.exp(np.cumsum(rng.normal(scale=1e-3, size=len(stamps))))
+    bars = pd.DataFrame({"close": close}, index=stamps)
+    same = {"BTC": bars, "SPX": bars}  # the same prices: simultaneous bins correlate to 1
+    shared = intraday_panel(same, freq="5min", session="us_equity")
+    out = RealizedCorrelation().fit_transform(shared)
+    np.testing.assert_allclose(out, 1.0, rtol=1e-12)
+    # BTC__1000 is 10:00 UTC on "24h", SPX__1000 is 10:00 New York on "us_equity"
+    mixed = intraday_panel(same, freq="5min", session={"BTC": "24h", "SPX": "us_equity"})
+    with pytest.raises(ValueError, match=r"'BTC' \(00:00-24:00 UTC\) and 'SPX' \(09:30-16:00"):
+        RealizedCorrelation().fit(mixed)
+    # same zone, but "2000" ends 20:00 the day before on the fx roll and 20:00 the day itself
+    ny_day = Session("00:00", "24:00", "America/New_York", (0, 1, 2, 3, 4))
+    overnight = intraday_panel(same, freq="5min", session={"BTC": ny_day, "SPX": "fx"})
+    with pytest.raises(ValueError, match="different session clocks"):
+        RealizedCorrelation().fit(overnight)
+    # a column subset (as ColumnTransformer passes) keeps the sessions and the check
+    with pytest.raises(ValueError, match="different session clocks"):
+        RealizedCorrelation().fit(mixed.iloc[:, ::2])
