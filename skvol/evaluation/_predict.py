@@ -62,3 +62,16 @@ def dist_size(dist) -> int:
     """Number of elements of a frozen distribution (its broadcast parameter size)."""
     params = list(dist.args) + list(dist.kwds.values())
     return int(np.broadcast(*params).size) if params else 1
+
+
+def take_rows(dist, positions: np.ndarray, n_rows: int, caller: str):
+    """The elements ``positions`` of a frozen distribution predicted for ``n_rows`` rows."""
+    size = dist_size(dist)
+    if size not in (1, n_rows):
+        raise ValueError(
+            f"{caller}: predict_dist returned a distribution with {size} elements for {n_rows} rows"
+        )
+    params = dist_params(dist)
+    return dist.dist(
+        **{name: np.broadcast_to(value, (n_rows,))[positions] for name, value in params.items()}
+    )

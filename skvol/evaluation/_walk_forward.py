@@ -14,7 +14,7 @@ from sklearn.utils import _safe_indexing
 
 from skvol._history import date_index
 from skvol.evaluation._backtest import breach_flags, check_level
-from skvol.evaluation._predict import dist_params, has_predict_dist, predict_dist
+from skvol.evaluation._predict import dist_params, has_predict_dist, predict_dist, take_rows
 from skvol.evaluation._var import aligned_returns, check_kind, var_for_kind
 
 __all__ = ["walk_forward_predict", "level_suffix"]
@@ -72,12 +72,26 @@ def _splits(cv, X, y, index: pd.Index) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _fit_predict(estimator, X, y, train, test, probabilistic: bool):
+    """Fit on the training rows; forecast the test rows from the rows that follow training.
+
+    A fold whose test rows do not start right after its training rows (``gap`` in
+    ``TimeSeriesSplit``, an sktime ``fh`` that skips steps) is predicted on the whole block
+    from the first row after training to the last test row, and the test rows are taken
+    from it: the rows in between are dated before the test rows (no look-ahead), and a
+    model that looks back over its input (carried history, a look-back window) must see
+    them, or its windows would splice the training rows straight onto the test rows.
+    """
     X_train, y_train = _safe_indexing(X, train), _safe_indexing(y, train)
-    X_test = _safe_indexing(X, test)
+    start = int(train.max()) + 1
+    block = np.arange(start, int(test.max()) + 1)
+    contiguous = block.size == test.size
     estimator.fit(X_train, y_train)
+    X_block = _safe_indexing(X, test if contiguous else block)
     if probabilistic:
-        return predict_dist(estimator, X_test, _CALLER)
-    return np.asarray(estimator.predict(X_test), dtype=float).ravel()
+        dist = predict_dist(estimator, X_block, _CALLER)
+        return dist if contiguous else take_rows(dist, test - start, block.size, _CALLER)
+    pred = np.asarray(estimator.predict(X_block), dtype=float).ravel()
+    return pred if contiguous else pred[test - start]
 
 
 def walk_forward_predict(
@@ -97,7 +111,11 @@ def walk_forward_predict(
     For each fold, a fresh clone is fitted on the training rows and predicts the test rows;
     rows are selected by position (``iloc``), so a DataFrame keeps its DatetimeIndex and a
     model that carries history (``docs/design.md``) sees the rows before its test fold.
-    Every fold must train only on rows before its test rows.
+    Every fold must train only on rows before its test rows. When the test rows do not
+    start right after the training rows (``TimeSeriesSplit(gap=...)``, an sktime ``fh``
+    that skips steps), the model predicts the block from the first row after training to
+    the last test row and the test rows are taken from it, so its look-back still sees the
+    rows in between (all dated before the test rows).
 
     Parameters
     ----------

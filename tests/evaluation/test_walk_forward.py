@@ -62,6 +62,33 @@ def test_carried_history_reaches_the_model(data):
         np.testing.assert_allclose(out.loc[out["fold"] == k, "mean"], full, rtol=1e-12)
 
 
+@pytest.mark.parametrize(
+    "cv",
+    [
+        TimeSeriesSplit(3, test_size=50, gap=5),
+        ExpandingWindowSplitter(fh=[3, 4, 6], initial_window=150, step_length=40),
+    ],
+    ids=["gap", "fh-skips-steps"],
+)
+def test_rows_between_train_and_test_reach_the_model(data, cv):
+    """Test rows that do not follow training directly still see every earlier row.
+
+    Reference: the fold's model predicting the whole series up to its last test row.
+    """
+    X, y = data
+    model = TrailingMeanGaussian(window=10)
+    out = walk_forward_predict(model, X, y, cv=cv)
+    folds = list(cv.split(X.index) if hasattr(cv, "fh") else cv.split(X))
+    assert all(test.min() > train.max() + 1 for train, test in folds)
+    for k, (train, test) in enumerate(folds):
+        fitted = TrailingMeanGaussian(window=10).fit(X.iloc[train], y.iloc[train])
+        full = fitted.predict(X.iloc[: test[-1] + 1])[test]
+        part = out[out["fold"] == k]
+        assert part.index.equals(X.index[test])
+        np.testing.assert_allclose(part["mean"], full, rtol=1e-12)
+        np.testing.assert_allclose(part["var_95"], stats.norm.ppf(0.95, full, fitted.sigma_))
+
+
 def test_student_t_adds_df_and_point_models_give_mean_only(data):
     X, y = data
     out = walk_forward_predict(GaussianLinear(df=4.0), X, y, cv=3, levels=0.9)
