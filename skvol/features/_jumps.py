@@ -90,10 +90,11 @@ class JumpCounter(PanelTransformer):
     * ``s_t = sqrt(BV_t / K_t)`` is the day's jump-robust per-bin standard deviation from
       its bipower variation (``K_t`` usable pairs; Barndorff-Nielsen & Shephard 2004), not
       from the returns' own standard deviation, which jumps inflate;
-    * ``f_i`` is the intraday periodicity of bin ``i`` learned in ``fit``: the median over
-      training days of ``|r_{t,i}| / s_t``, divided by 0.6745 (the median of ``|Z|``) and
-      normalised to mean ``f_i^2 = 1`` (Andersen & Bollerslev 1997; a median-based
-      version of Boudt, Croux & Laurent 2011). With ``periodicity=False``, ``f_i = 1``.
+    * ``f_i`` is the intraday periodicity of bin ``i`` learned in ``fit`` from
+      ``z_{t,i} = r_{t,i} / s_t`` over the training days: the weighted standard deviation
+      of Boudt, Croux & Laurent (2011, eq. 3.5) started from ``median_t |z_{t,i}| /
+      0.6745``, normalised to mean ``f_i^2 = 1`` (Andersen & Bollerslev 1997); see
+      :func:`intraday_periodicity`. With ``periodicity=False``, ``f_i = 1``.
 
     So ``s_t f_i`` is the local standard deviation of the return (as in Lee & Mykland
     2008, with BV in place of their local window). Days where ``s_t`` is undefined (fewer
