@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import platform
+import shlex
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -722,14 +723,12 @@ def _report(config: StudyConfig, metrics: dict, figures: dict) -> Report:
 def command_line(config: StudyConfig) -> str:
     """The ``skvol study`` command that reproduces a run."""
     parts = ["skvol", "study"]
-    if config.data == "files":
+    if config.data not in ("simulated", "files"):
+        parts += ["--data", str(config.data)]
+    if config.paths:
         parts += ["--assets", *[f"{k}={v}" for k, v in config.paths.items()]]
-    else:
-        if config.data != "simulated":
-            parts += ["--data", str(config.data)]
+    elif config.assets:
         parts += ["--assets", *config.assets]
-        if config.paths:
-            parts += [f"{k}={v}" for k, v in config.paths.items()]
     for k, v in config.sessions.items():
         parts += ["--session", f"{k}={v}"]
     if config.quick:
@@ -741,7 +740,7 @@ def command_line(config: StudyConfig) -> str:
     if config.freq != "5min":
         parts += ["--freq", config.freq]
     parts += ["--seed", str(config.seed), "--out", str(config.out)]
-    return " ".join(parts)
+    return shlex.join(parts)
 
 
 def write_outputs(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,7 @@ import pytest
 from skvol.study._cli import EXIT_USAGE, EXIT_USER_ERROR, build_parser, config_from_args, main
 from skvol.study._config import StudyConfig, session_for
 from skvol.study._inputs import daily_measures_frame, is_daily_measures, resolve_paths
+from skvol.study._writeup import command_line
 
 
 def _fails(argv, capsys, code, *needles):
@@ -226,3 +228,22 @@ def test_features_command_writes_panel_and_features(tmp_path, capsys):
     np.testing.assert_allclose(features["rv"], np.nansum(panel.to_numpy() ** 2, axis=1), rtol=1e-12)
     np.testing.assert_allclose(features["ret"], np.nansum(panel.to_numpy(), axis=1), rtol=1e-12)
     assert {"bv", "jumps", "bns_p"} <= set(features.columns)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["study", "--quick", "--seed", "3", "--out", "res"],
+        ["study", "--assets", "BTC", "SPX", "--days", "300", "--jobs", "2", "--freq", "10min"],
+        ["study", "--data", "my data"],  # a folder, every entry an asset, a space in the path
+        ["study", "--data", "bars", "--assets", "BTC", "XYZ", "--session", "XYZ=fx"],
+        ["study", "--data", "bars", "--assets", "BTC=btc", "SPX=spx.csv"],
+        ["study", "--assets", "BTC=/tmp/a b/btc.csv", "EURUSD=eur"],
+    ],
+)
+def test_recorded_command_reproduces_the_configuration(argv):
+    parser = build_parser()
+    config = config_from_args(parser.parse_args(argv))
+    command = shlex.split(command_line(config))
+    assert command[:2] == ["skvol", "study"]
+    assert config_from_args(parser.parse_args(command[1:])) == config
