@@ -10,7 +10,9 @@ column without the ``"__"`` separator (and every column of a plain ndarray, name
 Rows without dates (cross-row transformers)
 -------------------------------------------
 :class:`RollingCorrelation` and :class:`HARFeatures` look backwards. On a DataFrame with a
-``DatetimeIndex`` they follow the carried-history contract of :mod:`skvol._history`:
+``DatetimeIndex`` (which must be strictly increasing: windows look back by row, so
+unsorted or repeated dates are a ValueError) they follow the carried-history contract of
+:mod:`skvol._history`:
 ``fit`` keeps the last rows a window needs, ``transform`` prepends the kept rows dated
 before the frame's first date and rolls over the longer block, so the walk-forward
 invariant holds. Rows without dates (an ndarray, or a frame without a ``DatetimeIndex``)
@@ -160,12 +162,24 @@ class _CrossRowTransformer(TransformerMixin, BaseEstimator):
     def _history_rows(self) -> int:
         raise NotImplementedError
 
+    def _dates(self, X):
+        """The rows' dates, which must be strictly increasing (the windows look back by row)."""
+        index = date_index(X)
+        if index is not None and not (index.is_monotonic_increasing and index.is_unique):
+            bad = int(np.flatnonzero(np.diff(index.asi8) <= 0)[0]) + 1
+            raise ValueError(
+                f"{type(self).__name__}: the DatetimeIndex of X must be strictly increasing "
+                f"(one row per day in time order); row {bad} ({index[bad]}) does not come "
+                f"after row {bad - 1} ({index[bad - 1]})"
+            )
+        return index
+
     def _keep_history(self, values: np.ndarray, X) -> None:
-        self.history_ = carry(values, date_index(X), self._history_rows())
+        self.history_ = carry(values, self._dates(X), self._history_rows())
 
     def _windows(self, values: np.ndarray, X, width: int) -> np.ndarray:
         """Array (n_rows, n_columns, width): each row's window, oldest first."""
-        index = date_index(X)
+        index = self._dates(X)
         if index is not None:
             block, n_before = prepend(self.history_, values, index)
             padded = np.concatenate([np.full((width - 1, block.shape[1]), np.nan), block])

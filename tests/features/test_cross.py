@@ -226,3 +226,17 @@ def test_realized_correlation_refuses_pairs_on_different_session_clocks():
     # a column subset (as ColumnTransformer passes) keeps the sessions and the check
     with pytest.raises(ValueError, match="different session clocks"):
         RealizedCorrelation().fit(mixed.iloc[:, ::2])
+
+
+@pytest.mark.parametrize("est", [RollingCorrelation(window=5), HARFeatures()], ids=["corr", "har"])
+def test_unsorted_or_repeated_dates_are_refused(est):
+    panel = make_panel(n_days=30)
+    shuffled = panel.iloc[[0, 1, 3, 2, *range(4, 30)]]
+    with pytest.raises(ValueError, match=r"strictly increasing.*row 3 \(2016-01-06"):
+        est.fit(shuffled)
+    fitted = est.fit(panel.iloc[:20])
+    repeated = panel.iloc[[20, 21, 21, 22]]
+    with pytest.raises(
+        ValueError, match=r"row 2 \(2016-01-25 00:00:00\) does not come after row 1"
+    ):
+        fitted.transform(repeated)
