@@ -161,3 +161,6 @@ def test_bad_inputs_are_refused_with_the_asset_and_file_named(simulated, tmp_pat
     # the same file twice overlaps itself in time
     with pytest.raises(ValueError, match="overlap in time"):
         daily_features_from_files({"BTC": [btc[0], btc[0]]}, features())
+    # a percentage is not a share: it would drop every day
+    with pytest.raises(ValueError, match=r"min_coverage=80 must be in \[0, 1\]"):
+        daily_features_from_files({"BTC": btc}, features(), min_coverage=80)

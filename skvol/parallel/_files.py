@@ -146,6 +146,11 @@ def daily_features_from_files(
         )
     if isinstance(min_coverage, bool) or not isinstance(min_coverage, int | float):
         raise TypeError(f"min_coverage must be a number in [0, 1], got {min_coverage!r}")
+    if not 0.0 <= float(min_coverage) <= 1.0:
+        # the panels are built with min_coverage=0, so intraday_panel never checks it
+        raise ValueError(
+            f"daily_features_from_files: min_coverage={min_coverage!r} must be in [0, 1]"
+        )
     options = dict(read_options or {})
     tasks = [(asset, path) for asset, asset_paths in paths.items() for path in asset_paths]
     chunks = Parallel(n_jobs=n_jobs)(
