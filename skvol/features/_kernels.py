@@ -120,6 +120,10 @@ def bipower_scale(r: np.ndarray, a: np.ndarray | None = None) -> tuple[np.ndarra
         a, observed, _ = _split(r)
     else:
         observed = ~np.isnan(r)
+    return _bipower(a, observed)
+
+
+def _bipower(a: np.ndarray, observed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     k = _pairs(observed)
     return nan_where(_dot(a[:, 1:], a[:, :-1]) * (np.pi / 2.0), k == 0), k
 
@@ -173,8 +177,7 @@ def bns_inputs(r: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.nd
     """RV, BV, TQ and M of each day from one pass over the missing-bin mask."""
     a, observed, m = _split(r)
     rv = nan_where(_dot(a, a), m == 0)
-    k = _pairs(observed)
-    bv = nan_where(_dot(a[:, 1:], a[:, :-1]) * (np.pi / 2.0), k == 0)
+    bv, _ = _bipower(a, observed)
     return rv, bv, _tripower(a, observed, m), m
 
 
