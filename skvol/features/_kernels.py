@@ -39,7 +39,7 @@ PARZEN_C_STAR = 3.5134
 _FFT_LAGS = 24
 #: Asymptotic variance factor of the BNS ratio statistic with bipower variation:
 #: mu1^-4 + 2 mu1^-2 - 5 = pi^2 / 4 + pi - 5 (Huang & Tauchen 2005, eq. 9).
-BNS_THETA = float(np.pi**2 / 4.0 + np.pi - 5.0)
+BNS_THETA = float(MU1**-4 + 2.0 * MU1**-2 - 5.0)
 
 
 def _observed(r: np.ndarray) -> np.ndarray:
