@@ -121,6 +121,8 @@ default="pinball"
             raise ValueError(f"{caller}: metric must be one of {METRICS}, got {self.metric!r}")
         check_kind(self.kind, self.returns, caller)
         y_true = np.asarray(y, dtype=float).ravel()
+        if len(X) != y_true.size:
+            raise ValueError(f"{caller}: X has {len(X)} rows but y has {y_true.size}")
         if self.kind == "return":
             index = date_index(X)
             realised = aligned_returns(

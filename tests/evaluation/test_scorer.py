@@ -17,6 +17,13 @@ from sklearn.preprocessing import StandardScaler
 from skvol.evaluation import VaRBacktestScorer, return_var
 
 
+class OneRowShort(GaussianLinear):
+    """A broken predict_dist that loses the first row."""
+
+    def predict_dist(self, X):
+        return stats.norm(self.predict(X)[1:], 1.0)
+
+
 @pytest.fixture(scope="module")
 def data():
     rng = np.random.default_rng(0)
@@ -88,8 +95,10 @@ def test_pipeline_last_step_and_errors(data):
         scorer(make_pipeline(StandardScaler(), Ridge()).fit(X, y), X, y)
     with pytest.raises(TypeError, match="PointOnly has none"):
         scorer(PointOnly().fit(X, y), X, y)
-    with pytest.raises(ValueError, match="600 elements for 599 rows"):
+    with pytest.raises(ValueError, match="X has 600 rows but y has 599"):
         scorer(GaussianLinear().fit(X, y), X, y[1:])
+    with pytest.raises(ValueError, match="599 elements for 600 rows"):
+        scorer(OneRowShort().fit(X, y), X, y)
 
 
 @pytest.mark.parametrize(
