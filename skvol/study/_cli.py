@@ -281,6 +281,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             raise
         sys.stderr.write(f"skvol: error: {exc}\n")
         return EXIT_USER_ERROR
+    except RuntimeError as exc:  # e.g. a model whose training loss diverged on this data
+        if args.traceback:
+            raise
+        sys.stderr.write(f"skvol: error: {exc} (--traceback shows where)\n")
+        return EXIT_USER_ERROR
     except KeyboardInterrupt:
         sys.stderr.write("skvol: interrupted\n")
         return 130

@@ -227,11 +227,11 @@ def _fit_summary(spec: ModelSpec, pipe, asset: AssetStudy, X, y, config: StudyCo
     return out
 
 
-def _walk_forward_cv(n_rows: int, config: StudyConfig) -> TimeSeriesSplit:
+def _walk_forward_cv(n_rows: int, config: StudyConfig, asset: str) -> TimeSeriesSplit:
     test_size = max(int(n_rows * config.test_fraction) // config.n_splits, 1)
     if n_rows - config.n_splits * test_size < 60:
         raise ValueError(
-            f"too few days for the walk-forward: {n_rows} days with a target, but "
+            f"{asset}: too few days for the walk-forward: {n_rows} days with a target, but "
             f"{config.n_splits} folds of {test_size} days need at least 60 training days before "
             "them; give more data (or --days)"
         )
@@ -335,6 +335,8 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
     with runner.stage("panel", total=len(assets)) as stage:
         for asset in assets.values():
             _build_panel(asset, config)
+            for transform in ("log1p", "log"):  # fail here, not after fitting every model
+                _walk_forward_cv(len(asset.targets[transform].dropna()), config, asset.name)
             stage.advance(asset.name)
         stage.summary = ", ".join(
             f"{a.name} {len(a.X)} days x {a.X.shape[1]} {'measures' if a.is_daily else 'bins'}"
@@ -375,7 +377,7 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
         for asset in assets.values():
             for spec in models:
                 X, y = _fit_rows(asset, spec.transform)
-                cv = _walk_forward_cv(len(y), config)
+                cv = _walk_forward_cv(len(y), config, asset.name)
                 pipe = spec.build(config, asset.name, asset.is_daily)
                 frame = walk_forward_predict(
                     pipe, X, y, cv=cv, levels=config.levels, n_jobs=config.n_jobs

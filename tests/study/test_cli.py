@@ -247,3 +247,29 @@ def test_recorded_command_reproduces_the_configuration(argv):
     command = shlex.split(command_line(config))
     assert command[:2] == ["skvol", "study"]
     assert config_from_args(parser.parse_args(command[1:])) == config
+
+
+def test_too_few_days_fail_before_any_model_is_fitted(capsys, tmp_path, monkeypatch):
+    import skvol.study._run as run
+
+    def no_fit(*args):
+        raise AssertionError("a model is fitted although the data are too short")
+
+    monkeypatch.setattr(run, "_fit_rows", no_fit)
+    _fails(
+        ["study", "--quick", "--assets", "SPX", "--days", "5", "--out", str(tmp_path)],
+        capsys,
+        EXIT_USER_ERROR,
+        "SPX: too few days for the walk-forward",
+        "--days",
+    )
+
+
+def test_a_diverged_model_is_one_line(capsys, tmp_path, monkeypatch):
+    import skvol.study._run as run
+
+    def diverge(config, progress=True):
+        raise RuntimeError("the training loss became nan (not finite) in epoch 3")
+
+    monkeypatch.setattr(run, "run_study", diverge)
+    _fails(["study", "--out", str(tmp_path)], capsys, EXIT_USER_ERROR, "loss became nan")
