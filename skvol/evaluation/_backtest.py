@@ -570,8 +570,8 @@ def var_backtest(y_true, var, level: float, side: str = "upper") -> VaRBacktestR
     """
     level = check_level(level)
     flags = breach_flags(y_true, var, side)
-    pof = kupiec_pof(flags, level)
     cc = christoffersen_conditional_coverage(flags, level)
+    pof = cc.pof
     if pof.pvalue >= SIGNIFICANCE:
         verdict = "calibrated"
     elif pof.breaches < pof.expected_breaches:
