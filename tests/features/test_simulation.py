@@ -21,6 +21,7 @@ from skvol.features import (
     JumpCounter,
     MedRV,
     MinRV,
+    RealizedKernel,
     RealizedQuarticity,
     RealizedVariance,
     TripowerQuarticity,
@@ -38,23 +39,25 @@ def market():
 
 
 @pytest.mark.parametrize(
-    ("est", "bias_tol"),
+    ("est", "bias_tol", "day_tol"),
     [
-        (RealizedVariance(), 0.02),
-        (BipowerVariation(), 0.02),
-        (MedRV(), 0.02),
-        (MinRV(), 0.025),
-        (TruncatedVariance(), 0.07),  # truncation at ~3.2 local sd drops a few % of IV
+        (RealizedVariance(), 0.02, 0.1),
+        (BipowerVariation(), 0.02, 0.1),
+        (MedRV(), 0.02, 0.1),
+        (MinRV(), 0.025, 0.1),
+        (TruncatedVariance(), 0.07, 0.1),  # truncation at ~3.2 local sd drops a few % of IV
+        # without noise the kernel's autocovariance terms only add variance (12% typical)
+        (RealizedKernel(), 0.02, 0.15),
     ],
     ids=lambda v: type(v).__name__ if not isinstance(v, float) else str(v),
 )
-def test_jump_free_days_estimate_integrated_variance(market, est, bias_tol):
+def test_jump_free_days_estimate_integrated_variance(market, est, bias_tol, day_tol):
     _, panel, truth = market
     free = (truth["n_jumps"] == 0).to_numpy()
     assert free.sum() > 350
     ratio = est.fit_transform(panel)[free, 0] / truth["integrated_variance"].to_numpy()[free]
     assert abs(np.mean(ratio) - 1) < bias_tol
-    assert np.median(np.abs(ratio - 1)) < 0.1  # typical single-day error (7-8% sd)
+    assert np.median(np.abs(ratio - 1)) < day_tol  # typical single-day error (7-8% sd for RV)
 
 
 def test_rv_minus_bv_estimates_jump_variation(market):
