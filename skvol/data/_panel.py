@@ -92,7 +92,7 @@ def intraday_panel(
         - ``"coverage"``: dict asset -> Series of the share of observed bins of every
           session date with data, kept or dropped;
         - ``"outside_session"``: dict asset -> number of bars that are in no trading
-          session and are not the opening price of a kept session date (logged as a
+          session and are not the opening price of a session date with bars (logged as a
           warning when non-zero);
         - ``"unshared_days"``: dict asset -> ``DatetimeIndex`` of its kept dates that
           ``how="inner"`` removed because another asset lacks them;
