@@ -46,11 +46,38 @@ def check_panel(estimator: BaseEstimator, X, *, reset: bool) -> np.ndarray:
             X = check_array(values, dtype=np.float64, ensure_all_finite=False)
             reject_infinite(X, estimator)
             return X
-    X = validate_data(
-        estimator, X, reset=reset, dtype=np.float64, ensure_all_finite=False, ensure_min_samples=1
-    )
+    try:
+        X = validate_data(
+            estimator,
+            X,
+            reset=reset,
+            dtype=np.float64,
+            ensure_all_finite=False,
+            ensure_min_samples=1,
+        )
+    except (TypeError, ValueError) as exc:
+        if isinstance(X, pd.DataFrame):
+            raise_non_numeric(X, estimator, exc)
+        raise
     reject_infinite(X, estimator)
     return X
+
+
+def raise_non_numeric(X: pd.DataFrame, estimator: BaseEstimator, exc: Exception) -> None:
+    """Name the first value of ``X`` that is not a number, when there is one."""
+    for j, column in enumerate(X.columns):
+        values = X.iloc[:, j]
+        if values.dtype.kind in "fiub":
+            continue
+        number = pd.to_numeric(values, errors="coerce")
+        bad = np.flatnonzero((number.isna() & values.notna()).to_numpy())
+        if bad.size:
+            row = int(bad[0])
+            raise ValueError(
+                f"{type(estimator).__name__}: X holds {values.iloc[row]!r} at row {row}, "
+                f"column {column!r}; intraday returns must be numbers (NaN marks a missing "
+                "bin)"
+            ) from exc
 
 
 def asset_block(X: np.ndarray, positions: np.ndarray) -> np.ndarray:
