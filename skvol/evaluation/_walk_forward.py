@@ -181,9 +181,14 @@ def walk_forward_predict(
             f"{_CALLER}: y is not finite at position {pos} (drop the last row of a next-day "
             "target before evaluating)"
         )
-    dates = date_index(X)
+    dates, y_dates = date_index(X), date_index(y)
+    if dates is not None and y_dates is not None and not dates.equals(y_dates):
+        raise ValueError(
+            f"{_CALLER}: X and y have different dates (first X date {dates[0]}, first y date "
+            f"{y_dates[0]}); align them first (e.g. X.loc[y.index]) so each row meets its target"
+        )
     if dates is None:
-        dates = date_index(y)
+        dates = y_dates
     index = dates if dates is not None else pd.RangeIndex(n, name="position")
     probabilistic = has_predict_dist(estimator)
     folds = _splits(cv, X, y, index)

@@ -179,6 +179,9 @@ def test_errors(data):
         walk_forward_predict(GaussianLinear(), X, y, cv=KFold(3))
     with pytest.raises(ValueError, match="X has 299 rows but y has 300"):
         walk_forward_predict(GaussianLinear(), X.iloc[1:], y)
+    # same length, shifted by a day: rows would meet the wrong targets
+    with pytest.raises(ValueError, match="X and y have different dates"):
+        walk_forward_predict(GaussianLinear(), X.iloc[1:], y.iloc[:-1])
     with pytest.raises(ValueError, match="not finite at position 299"):
         walk_forward_predict(GaussianLinear(), X, y.shift(-1))
     with pytest.raises(TypeError, match="cv must be"):
