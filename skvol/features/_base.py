@@ -57,13 +57,13 @@ def check_panel(estimator: BaseEstimator, X, *, reset: bool) -> np.ndarray:
         )
     except (TypeError, ValueError) as exc:
         if isinstance(X, pd.DataFrame):
-            raise_non_numeric(X, estimator, exc)
+            raise_non_numeric(X, type(estimator).__name__, exc)
         raise
     reject_infinite(X, estimator)
     return X
 
 
-def raise_non_numeric(X: pd.DataFrame, estimator: BaseEstimator, exc: Exception) -> None:
+def raise_non_numeric(X: pd.DataFrame, who: str, exc: Exception) -> None:
     """Name the first value of ``X`` that is not a number, when there is one."""
     for j, column in enumerate(X.columns):
         values = X.iloc[:, j]
@@ -74,9 +74,8 @@ def raise_non_numeric(X: pd.DataFrame, estimator: BaseEstimator, exc: Exception)
         if bad.size:
             row = int(bad[0])
             raise ValueError(
-                f"{type(estimator).__name__}: X holds {values.iloc[row]!r} at row {row}, "
-                f"column {column!r}; intraday returns must be numbers (NaN marks a missing "
-                "bin)"
+                f"{who}: {values.iloc[row]!r} at row {row}, column {column!r} is not a "
+                "number; intraday returns must be numbers (NaN marks a missing bin)"
             ) from exc
 
 

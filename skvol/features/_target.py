@@ -7,6 +7,7 @@ import pandas as pd
 
 from skvol._columns import feature_name, group_assets
 from skvol.features import _kernels
+from skvol.features._base import raise_non_numeric
 
 _MEASURES = {
     "rv": _kernels.realized_variance,
@@ -97,6 +98,7 @@ def next_day_target(
     try:
         r = panel[columns].to_numpy(dtype=np.float64)
     except (TypeError, ValueError) as exc:
+        raise_non_numeric(panel[columns], "next_day_target", exc)
         raise TypeError(f"next_day_target: columns of {asset!r} must be numeric: {exc}") from exc
     if np.isinf(r).any():
         row, col = np.argwhere(np.isinf(r))[0]

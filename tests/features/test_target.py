@@ -68,6 +68,12 @@ def test_single_asset_needs_no_name_and_errors_are_clear():
         next_day_target(panel.to_numpy())
     with pytest.raises(ValueError, match="must be sorted"):
         next_day_target(panel.iloc[::-1], "SPX")
+    text = panel.astype(object)
+    text.iloc[2, 3] = "n/a"
+    with pytest.raises(
+        ValueError, match=r"next_day_target: 'n/a' at row 2, column 'SPX__0001' is not a number"
+    ):
+        next_day_target(text, "SPX")
     bad = panel.copy()
     bad.iloc[1, 4] = np.inf
     with pytest.raises(ValueError, match="column 'SPX__0002'"):

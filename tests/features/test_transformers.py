@@ -145,12 +145,12 @@ def test_infinite_input_names_the_column():
 def test_non_numeric_input_is_rejected():
     panel = make_panel().astype(object)
     panel.iloc[0, 0] = "abc"
-    with pytest.raises(ValueError, match=r"'abc' at row 0, column 'BTC__0931'"):
+    with pytest.raises(ValueError, match=r"'abc' at row 0, column 'BTC__0931' is not a number"):
         BipowerVariation().fit(panel)
     fitted = BipowerVariation().fit(make_panel())
     late = make_panel().astype(object)
     late.iloc[5, 8] = "1,5"
-    with pytest.raises(ValueError, match=r"'1,5' at row 5, column 'SPX__0933'"):
+    with pytest.raises(ValueError, match=r"'1,5' at row 5, column 'SPX__0933' is not a number"):
         fitted.transform(late)
 
 
