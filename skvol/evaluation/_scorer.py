@@ -123,6 +123,12 @@ default="pinball"
         y_true = np.asarray(y, dtype=float).ravel()
         if len(X) != y_true.size:
             raise ValueError(f"{caller}: X has {len(X)} rows but y has {y_true.size}")
+        x_dates, y_dates = date_index(X), date_index(y)
+        if x_dates is not None and y_dates is not None and not x_dates.equals(y_dates):
+            raise ValueError(
+                f"{caller}: X and y have different dates (first X date {x_dates[0]}, first "
+                f"y date {y_dates[0]}); align them first so each row meets its target"
+            )
         if self.kind == "return":
             index = date_index(X)
             realised = aligned_returns(

@@ -97,6 +97,8 @@ def test_pipeline_last_step_and_errors(data):
         scorer(PointOnly().fit(X, y), X, y)
     with pytest.raises(ValueError, match="X has 600 rows but y has 599"):
         scorer(GaussianLinear().fit(X, y), X, y[1:])
+    with pytest.raises(ValueError, match="X and y have different dates"):
+        scorer(GaussianLinear().fit(X, y), X[1:], y[:-1])
     with pytest.raises(ValueError, match="599 elements for 600 rows"):
         scorer(OneRowShort().fit(X, y), X, y)
 
