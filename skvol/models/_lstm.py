@@ -202,7 +202,7 @@ class AttentionLSTMRegressor(BaseRecurrentRegressor):
         module.eval()
         with torch.no_grad():
             _, weights = module.attention(
-                dataset.windows.to(self.device), dataset.mask.to(self.device)
+                dataset.windows.to(self.net_.device), dataset.mask.to(self.net_.device)
             )
         return weights.cpu().numpy().astype(np.float64)[n_prepended:]
 

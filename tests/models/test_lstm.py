@@ -123,6 +123,12 @@ def test_attention_weights_cover_real_steps_only():
     assert (model.attention_weights(X.iloc[150:])[0] > 0).all()
     resid = y.to_numpy()[135:150] - model.predict(X.iloc[:150])[135:]
     assert model.residual_scale_ == pytest.approx(np.sqrt(np.mean(resid**2)), rel=1e-4)
+    # the weights come from the network where it was trained (skorch's net_.device, which
+    # also follows a CUDA-trained model loaded on a CPU machine), not from the `device`
+    # parameter, which only takes effect at the next fit
+    before = model.attention_weights(X.iloc[150:])
+    model.set_params(device="cuda")
+    np.testing.assert_array_equal(model.attention_weights(X.iloc[150:]), before)
 
 
 def test_recent_validation_split_holds_out_the_latest_rows():
