@@ -57,8 +57,10 @@ def test_log_har_regresses_on_log_averages_and_lays_out_coef_per_column():
     y = np.log(rv[1:])
     har = HARRegressor(windows=(1, 5), log=True).fit(X, y)
     la, lb = np.log(rv[:-1]), np.log(other[:-1])
-    rows = [[1.0, la[t], la[t - 4 : t + 1].mean(), lb[t], lb[t - 4 : t + 1].mean()]
-            for t in range(4, len(y))]
+    rows = [
+        [1.0, la[t], la[t - 4 : t + 1].mean(), lb[t], lb[t - 4 : t + 1].mean()]
+        for t in range(4, len(y))
+    ]
     beta, *_ = np.linalg.lstsq(np.array(rows), y[4:], rcond=None)
     np.testing.assert_allclose(har.coef_, beta[1:], rtol=1e-8)
     assert list(har.regressor_names_) == ["a__rv__w1", "a__rv__w5", "b__rv__w1", "b__rv__w5"]

@@ -140,14 +140,16 @@ def test_recent_validation_split_holds_out_the_latest_rows():
 def test_early_stopping_uses_recent_rows_and_can_be_disabled():
     rng = np.random.default_rng(1)
     X, y = rng.normal(size=(200, 2)), rng.normal(size=200)
-    stopped = LSTMRegressor(lookback=2, hidden_size=8, max_epochs=300, lr=0.05, patience=2,
-                            random_state=0).fit(X, y)
+    stopped = LSTMRegressor(
+        lookback=2, hidden_size=8, max_epochs=300, lr=0.05, patience=2, random_state=0
+    ).fit(X, y)
     assert stopped.n_epochs_ < 300
     assert stopped.net_.history[-1, "valid_batch_count"] == 1  # 20 rows, one batch
     assert stopped.net_.train_split.n_valid == 20
     for patience in (None, 0):
-        full = LSTMRegressor(lookback=2, hidden_size=4, max_epochs=3, patience=patience,
-                             random_state=0).fit(X, y)
+        full = LSTMRegressor(
+            lookback=2, hidden_size=4, max_epochs=3, patience=patience, random_state=0
+        ).fit(X, y)
         assert full.n_epochs_ == 3
         assert full.net_.train_split is None
         assert "valid_loss" not in full.net_.history[-1]
@@ -247,7 +249,11 @@ def test_student_t_head_learns_fat_tails():
     X = rng.normal(size=(2000, 1))
     y = 0.5 * X[:, 0] + 0.5 * rng.standard_t(3, size=2000)
     model = ProbabilisticLSTMRegressor(
-        distribution="student_t", lookback=1, hidden_size=8, max_epochs=30, lr=0.01,
+        distribution="student_t",
+        lookback=1,
+        hidden_size=8,
+        max_epochs=30,
+        lr=0.01,
         random_state=0,
     ).fit(X, y)
     assert np.median(model.predict_params(X)["df"]) < 5.0  # true df = 3
@@ -259,8 +265,9 @@ def test_lookback_captures_a_lag_of_ten_rows():
     y = np.concatenate([np.zeros(9), x[:-9, 0]]) + 0.1 * rng.normal(size=1200)
     scores = {}
     for lookback in (1, 12):
-        model = LSTMRegressor(lookback=lookback, hidden_size=16, max_epochs=40, lr=0.01,
-                              random_state=0).fit(x[:900], y[:900])
+        model = LSTMRegressor(
+            lookback=lookback, hidden_size=16, max_epochs=40, lr=0.01, random_state=0
+        ).fit(x[:900], y[:900])
         scores[lookback] = model.score(x[900:], y[900:])
     assert scores[1] < 0.05
     assert scores[12] > 0.8

@@ -28,7 +28,11 @@ ENVIRONMENT_SKIPS = {"check_array_api_input"}
         HARRegressor(log=False),
         HARRegressor(log=False, distribution="student_t"),
         ProbabilisticLSTMRegressor(
-            distribution="student_t", lookback=3, hidden_size=8, max_epochs=10, lr=0.02,
+            distribution="student_t",
+            lookback=3,
+            hidden_size=8,
+            max_epochs=10,
+            lr=0.02,
             batch_size=32,
         ),
     ],
