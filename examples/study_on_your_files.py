@@ -21,10 +21,16 @@ import logging
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
+from sklearn.pipeline import FeatureUnion
 
 from skvol.data import simulate_market
+from skvol.features import (
+    BipowerVariation,
+    DailyReturn,
+    RealizedSemivariance,
+    RealizedVariance,
+)
 from skvol.study import StudyConfig, run_study
 
 logging.basicConfig(level=logging.INFO, format="%(message)s")  # the stages' summaries
@@ -38,21 +44,31 @@ market = simulate_market(n_days=700 if FULL else 260, assets=("BTC", "SPX"), fre
 btc = market.bars["BTC"][["open", "high", "low", "close"]]
 btc.to_csv(folder / "BTC.csv.gz", index_label="timestamp", date_format="%Y-%m-%dT%H:%M:%SZ")
 
-# SPX: daily realized measures, as in the Oxford-Man Realized Library
-panel = market.panel(freq="5min")
-r = panel.filter(like="SPX__").to_numpy()
-rv = np.nansum(r**2, axis=1)
-bv = np.pi / 2 * np.nansum(np.abs(r[:, 1:]) * np.abs(r[:, :-1]), axis=1)
+# SPX: daily realized measures, as in the Oxford-Man Realized Library, computed with
+# skvol's own transformers from the 5-minute panel
+panel = market.panel(freq="5min").filter(like="SPX__")
+daily = (
+    FeatureUnion(
+        [
+            ("rv", RealizedVariance()),
+            ("bv", BipowerVariation()),
+            ("rs", RealizedSemivariance()),
+            ("ret", DailyReturn()),
+        ],
+        verbose_feature_names_out=False,
+    )
+    .set_output(transform="pandas")
+    .fit_transform(panel)
+)
 measures = pd.DataFrame(
     {
         "symbol": ".SPX",
-        "open_to_close": np.nansum(r, axis=1),
-        "rv5": rv,
-        "bv": bv,
-        "rsv": np.nansum(np.where(r < 0, r * r, 0.0), axis=1),
-    },
-    index=pd.Index(panel.index.strftime("%Y-%m-%d"), name="date"),
-)
+        "open_to_close": daily["SPX__ret"],
+        "rv5": daily["SPX__rv"],
+        "bv": daily["SPX__bv"],
+        "rsv": daily["SPX__rs_neg"],
+    }
+).set_axis(pd.Index(panel.index.strftime("%Y-%m-%d"), name="date"))
 measures.to_csv(folder / "SPX.csv")
 
 result = run_study(
