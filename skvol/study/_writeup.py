@@ -144,6 +144,11 @@ def config_dict(config: StudyConfig) -> dict:
 # --- metrics ----------------------------------------------------------------------------
 
 
+def days_per_year(session: str | None) -> int:
+    """Trading days a year that annualise a daily variance: 365 round the clock, else 252."""
+    return 365 if session == "24h" else 252
+
+
 def _data_metrics(assets, correlations) -> dict:
     data = {}
     for a in assets.values():
@@ -157,7 +162,10 @@ def _data_metrics(assets, correlations) -> dict:
             "last_day": _iso(a.X.index[-1]),
             "dropped_days": int(a.dropped_days),
             "mean_daily_vol_pct": float(100 * np.sqrt(daily["rv"]).mean()),
-            "annualised_vol_pct": float(100 * np.sqrt(daily["rv"].mean() * 252)),
+            "annualisation_days": days_per_year(a.input.session),
+            "annualised_vol_pct": float(
+                100 * np.sqrt(daily["rv"].mean() * days_per_year(a.input.session))
+            ),
             "mean_bv_share": float((daily["bv"] / daily["rv"]).mean()),
         }
         if not a.is_daily:
@@ -246,6 +254,7 @@ def data_table(metrics: dict) -> pd.DataFrame:
                 "Last": d["last_day"],
                 "Dropped days": d["dropped_days"],
                 "Mean daily vol %": d["mean_daily_vol_pct"],
+                "Days/year": d["annualisation_days"],
                 "Annualised vol %": d["annualised_vol_pct"],
                 "BV/RV": d["mean_bv_share"],
                 "Jump days": d.get("jump_days", "n/a"),
@@ -566,7 +575,11 @@ def _report(config: StudyConfig, metrics: dict, figures: dict) -> Report:
     rep.add(Heading("Data"))
     rep.add(
         Table(
-            data_table(metrics), caption="Days in the study per asset", csv_name="tables/data.csv"
+            data_table(metrics),
+            caption=(
+                "Days in the study per asset (annualised vol: sqrt(days/year x mean daily RV))"
+            ),
+            csv_name="tables/data.csv",
         )
     )
     for asset, d in metrics["data"].items():

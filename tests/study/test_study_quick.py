@@ -201,6 +201,11 @@ def test_data_summary_against_the_daily_features(run, metrics):
         assert d["days"] == len(daily)
         assert d["jump_days"] == int((daily["jumps"] > 0).sum())
         assert d["mean_daily_vol_pct"] == pytest.approx(100 * np.sqrt(daily["rv"]).mean())
+        # BTC trades every calendar day, the others on about 252 days a year
+        per_year = 365 if asset == "BTC" else 252
+        assert d["annualised_vol_pct"] == pytest.approx(
+            100 * np.sqrt(per_year * daily["rv"].mean())
+        )
         # the simulated truth: RV tracks the true quadratic variation closely
         assert d["rv_vs_true_variance_corr"] > 0.9
 
