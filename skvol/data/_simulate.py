@@ -272,8 +272,9 @@ def simulate_market(
     ``u_t`` (fraction of the session), so the session's integrated variance is exactly
     ``exp(h_d)``; outside a session ``v_t`` is small and constant (overnight gaps). Jumps:
     ``Poisson(lambda_d)`` per session, each at a uniformly drawn step of the session,
-    sizes ``N(jump_mean, jump_std**2)``. Highs and lows are drawn from the exact maximum
-    and minimum of a Brownian bridge over each step.
+    sizes ``N(jump_mean, jump_std**2)``. Highs and lows are drawn from the exact
+    distributions of the maximum and of the minimum of a Brownian bridge over each step
+    (each exact on its own; the two are drawn independently).
 
     Parameters
     ----------
