@@ -513,8 +513,11 @@ def _interpretation(metrics: dict, config: StudyConfig) -> list[str]:
     notes = []
     lstms = ("lstm", "attention_lstm", "prob_lstm_normal", "prob_lstm_t_log")
     for asset, models in metrics["accuracy"].items():
-        best = min(models, key=lambda k: models[k]["qlike"])
-        best_har = min(("har", "har_t_log"), key=lambda k: models[k]["qlike"])
+        # a QLIKE that leaves out days with a negative variance forecast is not comparable
+        complete = [k for k in models if not models[k]["nonpositive"]] or list(models)
+        best = min(complete, key=lambda k: models[k]["qlike"])
+        hars = [k for k in ("har", "har_t_log") if k in complete] or ["har", "har_t_log"]
+        best_har = min(hars, key=lambda k: models[k]["qlike"])
         har = models[best_har]["qlike"]
         losers = [_label(k) for k in lstms if models[k]["qlike"] > har]
         text = f"{asset}: the lowest QLIKE is {_label(best)}'s ({format_number(models[best]['qlike'])})."

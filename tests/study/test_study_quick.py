@@ -267,7 +267,8 @@ def test_interpretation_sentences_use_the_metrics(run, metrics):
     section = md.split("## Interpretation", 1)[1].split("## Reproduce", 1)[0]
     for asset in ASSETS:
         acc = metrics["accuracy"][asset]
-        best = min(acc, key=lambda k: acc[k]["qlike"])
+        complete = [k for k in acc if acc[k]["nonpositive"] == 0] or list(acc)
+        best = min(complete, key=lambda k: acc[k]["qlike"])
         assert f"{asset}: the lowest QLIKE is {_label_prefix(best)}" in section
         har = min(acc["har"]["qlike"], acc["har_t_log"]["qlike"])
         assert format_number(har) in section
@@ -288,3 +289,16 @@ def test_setup_summary_counts_the_backtests(run, metrics):
         assert summary["backtests"] == len(results) == 2 * len(ASSETS) * len(LEVELS)
         assert summary["calibrated"] == results.count("calibrated")
     assert metrics["setups"]["prob_lstm_normal"]["pinball_ratio"] == pytest.approx(1.0)
+
+
+def test_a_qlike_over_fewer_days_is_not_the_lowest(metrics):
+    """A model whose negative variance forecasts were left out of its QLIKE is not ranked."""
+    from skvol.study._config import StudyConfig
+    from skvol.study._writeup import _interpretation
+
+    changed = json.loads(json.dumps(metrics))
+    acc = changed["accuracy"]["BTC"]
+    acc["har"].update(qlike=1e-6, nonpositive=5)
+    btc = next(n for n in _interpretation(changed, StudyConfig()) if n.startswith("BTC:"))
+    assert "HARRegressor (HAR-log, Normal)'s" not in btc
+    assert "HARRegressor (HAR-log, Normal) on 5 days" in btc
