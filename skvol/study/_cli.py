@@ -70,7 +70,7 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         "--days",
         type=_positive_int,
         default=None,
-        help="days of the simulated market (default 250 with --quick, 1000 otherwise)",
+        help="days of the simulated market (default 200 with --quick, 1000 otherwise)",
     )
     parser.add_argument(
         "--freq", default="5min", help="intraday bin width of the panel (default 5min)"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gzip
 import os
+import re
 import shlex
 import subprocess
 import sys
@@ -273,3 +274,10 @@ def test_a_diverged_model_is_one_line(capsys, tmp_path, monkeypatch):
 
     monkeypatch.setattr(run, "run_study", diverge)
     _fails(["study", "--out", str(tmp_path)], capsys, EXIT_USER_ERROR, "loss became nan")
+
+
+def test_days_help_states_the_configured_defaults():
+    study = build_parser()._subparsers._group_actions[0].choices["study"]
+    days = next(a for a in study._actions if a.dest == "days")
+    quick, full = map(int, re.search(r"default (\d+) with --quick, (\d+)", days.help).groups())
+    assert (quick, full) == (StudyConfig(quick=True).simulated_days, StudyConfig().simulated_days)
