@@ -239,7 +239,16 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             callbacks.append(
                 (
                     "early_stopping",
-                    EarlyStopping(patience=self.patience, load_best=True, sink=_log_info),
+                    # an absolute threshold: skorch's default relative one, score * (1 - 1e-4),
+                    # lies above a negative score, so with a negative NLL a slightly worse
+                    # epoch would count as an improvement and be restored as the best
+                    EarlyStopping(
+                        patience=self.patience,
+                        threshold=1e-4,
+                        threshold_mode="abs",
+                        load_best=True,
+                        sink=_log_info,
+                    ),
                 )
             )
         if self.verbose:

@@ -40,8 +40,9 @@ _COMMON_PARAMS = """lookback : int, default=20
         Windows per mini-batch (training windows are shuffled by skorch's iterator; the
         windows themselves keep their time order inside).
     patience : int or None, default=10
-        Early stopping: stop when the validation loss has not improved for this many
-        epochs and restore the best weights. The validation rows are the most recent
+        Early stopping: stop when the validation loss has not improved (by at least
+        1e-4, in the loss's standardised units) for this many epochs and restore the
+        best weights. The validation rows are the most recent
         ``int(validation_fraction * n_samples)`` rows of the training set (never the
         oldest, never shuffled). None or 0 disables early stopping and trains on all
         rows, as does a training set too small to hold out one row.

@@ -146,6 +146,12 @@ def test_early_stopping_uses_recent_rows_and_can_be_disabled():
     assert stopped.n_epochs_ < 300
     assert stopped.net_.history[-1, "valid_batch_count"] == 1  # 20 rows, one batch
     assert stopped.net_.train_split.n_valid == 20
+    # an NLL can be negative: an epoch slightly worse than the best (-0.99995 after -1.0)
+    # must not count as an improvement (skorch's default relative threshold lets it)
+    early = dict(stopped.net_.callbacks_)["early_stopping"]
+    early.dynamic_threshold_ = early._calc_new_threshold(-1.0)
+    assert not early._is_score_improved(-0.99995)
+    assert early._is_score_improved(-1.001)
     for patience in (None, 0):
         full = LSTMRegressor(
             lookback=2, hidden_size=4, max_epochs=3, patience=patience, random_state=0
