@@ -302,3 +302,19 @@ def test_a_qlike_over_fewer_days_is_not_the_lowest(metrics):
     btc = next(n for n in _interpretation(changed, StudyConfig()) if n.startswith("BTC:"))
     assert "HARRegressor (HAR-log, Normal)'s" not in btc
     assert "HARRegressor (HAR-log, Normal) on 5 days" in btc
+
+
+def test_return_var_is_backtested_against_the_next_days_return(run):
+    """Day t's return VaR is judged by day t+1's return (the next row's sum of returns)."""
+    days = pd.read_csv(run / "tables" / "breach_days.csv", parse_dates=["date"])
+    for asset in ASSETS:
+        daily = pd.read_csv(run / "tables" / f"daily_{asset}.csv", index_col=0, parse_dates=True)
+        tomorrow = daily["ret"].shift(-1)
+        sel = days[
+            (days["setup"] == "har_t_log")
+            & (days["kind"] == "return")
+            & (days["asset"] == asset)
+            & (days["level"] == 0.99)
+        ]
+        assert len(sel) > 0 and tomorrow.loc[sel["date"]].notna().all()
+        np.testing.assert_allclose(sel["y_true"], tomorrow.loc[sel["date"]], rtol=1e-12)
