@@ -77,8 +77,3 @@ def interval_coverage(frame: pd.DataFrame, levels=(0.5, 0.8, 0.9, 0.95, 0.99)) -
         lo, hi = dist.interval(level)
         out[f"{level:g}"] = float(np.mean((y >= lo) & (y <= hi)))
     return out
-
-
-def level_suffix(level: float) -> str:
-    """The walk-forward frame's column suffix of a VaR level (0.95 -> "95")."""
-    return f"{100 * float(level):.10g}"

@@ -28,6 +28,7 @@ from skvol.evaluation import (
     var_backtest,
     walk_forward_predict,
 )
+from skvol.evaluation._walk_forward import level_suffix
 from skvol.features import (
     BipowerVariation,
     BNSJumpTest,
@@ -39,7 +40,6 @@ from skvol.features import (
 )
 from skvol.study._analysis import (
     frame_dist,
-    level_suffix,
     point_accuracy,
     variance_from_target,
 )

@@ -18,8 +18,9 @@ import numpy as np
 import pandas as pd
 
 from skvol.evaluation import return_var
+from skvol.evaluation._walk_forward import level_suffix
 from skvol.study import _figures
-from skvol.study._analysis import frame_dist, interval_coverage, level_suffix, pit_values
+from skvol.study._analysis import frame_dist, interval_coverage, pit_values
 from skvol.study._config import StudyConfig
 from skvol.study._pipelines import (
     CANDIDATES,
