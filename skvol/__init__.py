@@ -1,11 +1,22 @@
-"""skvol: scikit-learn compatible volatility, jump and VaR forecasting from intraday data."""
+"""skvol: scikit-learn compatible volatility, jump and VaR forecasting from intraday data.
 
-from skvol import data, evaluation, features, models, parallel
+Importing skvol loads numpy, pandas, scipy and scikit-learn only: the recurrent models
+(torch, skorch) load on first use of their names, and the ``study``, ``sktime`` and
+``parallel`` sub-packages on first access.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from skvol import data, evaluation, features, models
 from skvol.evaluation import *  # noqa: F403
 from skvol.features import *  # noqa: F403
-from skvol.models import *  # noqa: F403
+from skvol.models import HARRegressor
 
 __version__ = "0.1.0"
+
+_SUBPACKAGES = ("parallel", "sktime", "study")
 
 __all__ = [
     "data",
@@ -17,3 +28,18 @@ __all__ = [
     *models.__all__,
     *evaluation.__all__,
 ]
+
+
+def __getattr__(name: str):
+    if name in _SUBPACKAGES:
+        value = importlib.import_module(f"skvol.{name}")
+    elif name in models.__all__:
+        value = getattr(models, name)
+    else:
+        raise AttributeError(f"module 'skvol' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_SUBPACKAGES))

@@ -69,3 +69,12 @@ def prepend(
         )
     block = np.concatenate([history.values[:n_before].astype(values.dtype), values], axis=0)
     return block, n_before
+
+
+def check_dates(index: pd.DatetimeIndex | None) -> None:
+    """Refuse a ``DatetimeIndex`` that is not sorted in increasing time order."""
+    if index is not None and not index.is_monotonic_increasing:
+        raise ValueError(
+            "X's DatetimeIndex must be sorted in increasing time order (rows are days); "
+            f"it is not (first dates: {list(index[:3])})"
+        )

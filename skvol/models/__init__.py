@@ -1,11 +1,21 @@
-"""skvol.models: recurrent (skorch/PyTorch) regressors and the HAR benchmark."""
+"""skvol.models: recurrent (skorch/PyTorch) regressors and the HAR benchmark.
+
+The recurrent models need torch and skorch; they are imported on first use (PEP 562
+module ``__getattr__``), so ``from skvol.models import HARRegressor`` loads neither.
+"""
+
+from __future__ import annotations
+
+import importlib
 
 from skvol.models._har import HARRegressor
-from skvol.models._lstm import (
-    AttentionLSTMRegressor,
-    LSTMRegressor,
-    ProbabilisticLSTMRegressor,
-)
+
+#: Public names served lazily, and the private module that defines each.
+_LAZY = {
+    "AttentionLSTMRegressor": "skvol.models._lstm",
+    "LSTMRegressor": "skvol.models._lstm",
+    "ProbabilisticLSTMRegressor": "skvol.models._lstm",
+}
 
 __all__ = [
     "AttentionLSTMRegressor",
@@ -13,3 +23,16 @@ __all__ = [
     "LSTMRegressor",
     "ProbabilisticLSTMRegressor",
 ]
+
+
+def __getattr__(name: str):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'skvol.models' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))

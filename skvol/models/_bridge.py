@@ -29,6 +29,7 @@ from torch.utils.data import (
     Subset,
 )
 
+from skvol._history import check_dates as _check_dates
 from skvol._history import carry, date_index, prepend
 from skvol.models._windows import lookback_windows
 
@@ -116,14 +117,6 @@ def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     scale = values.std(axis=0)
     scale = np.where(scale > 0, scale, 1.0)
     return mean, scale
-
-
-def _check_dates(index: pd.DatetimeIndex | None) -> None:
-    if index is not None and not index.is_monotonic_increasing:
-        raise ValueError(
-            "X's DatetimeIndex must be sorted in increasing time order (rows are days); "
-            f"it is not (first dates: {list(index[:3])})"
-        )
 
 
 class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):

@@ -13,7 +13,7 @@ from sklearn.utils._param_validation import StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvol._history import carry, date_index, prepend
-from skvol.models._bridge import _check_dates
+from skvol._history import check_dates as _check_dates
 
 #: Lower bound of the Student-t degrees of freedom, so the residual variance exists.
 DF_FLOOR = 2.01
