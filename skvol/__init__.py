@@ -12,7 +12,7 @@ import importlib
 from skvol import data, evaluation, features, models
 from skvol.evaluation import *  # noqa: F403
 from skvol.features import *  # noqa: F403
-from skvol.models import HARRegressor
+from skvol.models import HARRegressor  # noqa: F401  (the torch-free model, eagerly)
 
 __version__ = "0.1.0"
 
@@ -23,7 +23,7 @@ __all__ = [
     "evaluation",
     "features",
     "models",
-    "parallel",
+    "parallel",  # noqa: F405  (loaded on first access by __getattr__)
     *features.__all__,
     *models.__all__,
     *evaluation.__all__,

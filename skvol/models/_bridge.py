@@ -12,7 +12,6 @@ import logging
 from numbers import Integral, Real
 
 import numpy as np
-import pandas as pd
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.utils import check_random_state
@@ -29,8 +28,8 @@ from torch.utils.data import (
     Subset,
 )
 
-from skvol._history import check_dates as _check_dates
 from skvol._history import carry, date_index, prepend
+from skvol._history import check_dates as _check_dates
 from skvol.models._windows import lookback_windows
 
 logger = logging.getLogger(__name__)
