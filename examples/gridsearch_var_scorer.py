@@ -29,13 +29,14 @@ from skvol.evaluation import (
     var_backtest_table,
     walk_forward_predict,
 )
-from skvol.features import BipowerVariation, RealizedVariance, next_day_target
+from skvol.features import BipowerVariation, NextDayTarget, RealizedVariance, next_day_target
 from skvol.models import HARRegressor, ProbabilisticLSTMRegressor
 
 QUICK = os.environ.get("SKVOL_EXAMPLE_QUICK") == "1"
 N_DAYS = 300 if QUICK else 500
 EPOCHS = 5 if QUICK else 20
-SCALE = 100.0  # percent returns: the target is log(1 + RV in squared percent)
+#: percent returns: the target is log(1 + RV in squared percent), the original study's
+TARGET = NextDayTarget(measure="rv", transform="log1p", scale=100.0)
 
 
 def _label(params: dict) -> str:
@@ -47,7 +48,7 @@ def _label(params: dict) -> str:
 def main() -> None:
     market = simulate_market(n_days=N_DAYS, assets=("SPX",), freq="10min", seed=42)
     panel = market.panel(freq="10min")
-    y = next_day_target(panel, "SPX", scale=SCALE).dropna()
+    y = TARGET.from_panel(panel, "SPX").dropna()
     returns = next_day_target(panel, "SPX", measure="return", transform=None).dropna()
     X = panel.loc[y.index]
     print(f"panel: {X.shape[0]} days x {X.shape[1]} intraday returns")
@@ -86,8 +87,7 @@ def main() -> None:
         levels=(0.95, 0.99),
         kind="return",
         returns=returns,
-        transform="log1p",
-        scale=SCALE,
+        target=TARGET,
     )
     results = {
         "volatility VaR 95%": var_backtest(vol["y_true"], vol["var_95"], 0.95, side="upper"),

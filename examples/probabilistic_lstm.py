@@ -24,10 +24,10 @@ from skvol import (
     BipowerVariation,
     DailyReturn,
     JumpCounter,
+    NextDayTarget,
     ProbabilisticLSTMRegressor,
     RealizedVariance,
     next_day_target,
-    return_var,
     var_backtest,
     var_backtest_table,
     walk_forward_predict,
@@ -36,11 +36,11 @@ from skvol.data import simulate_market
 
 QUICK = os.environ.get("SKVOL_EXAMPLE_QUICK") == "1"
 N_DAYS, EPOCHS = (220, 5) if QUICK else (800, 60)
-SCALE = 100.0  # percent returns: RV in %^2
+TARGET = NextDayTarget(measure="rv", transform="log", scale=100.0)  # log RV in %^2
 
 market = simulate_market(n_days=N_DAYS, assets=("BTC",), freq="5min", seed=1)
 panel = market.panel(freq="5min")
-y = next_day_target(panel, "BTC", "rv", transform="log", scale=SCALE).dropna()
+y = TARGET.from_panel(panel, "BTC").dropna()
 returns = next_day_target(panel, "BTC", "return", transform=None)  # tomorrow's return
 X = panel.loc[y.index]
 
@@ -90,7 +90,7 @@ for level in (0.95, 0.99):
         forecasts["y_true"], forecasts[f"var_{level * 100:g}"], level, side="upper"
     )
     results[f"return VaR {level:.0%}"] = var_backtest(
-        realised_return, return_var(dist, level, transform="log", scale=SCALE), level, side="lower"
+        realised_return, TARGET.return_var(dist, level), level, side="lower"
     )
 print(var_backtest_table(results).to_string(index=False))
 print(f"learned degrees of freedom: median {np.median(forecasts['df']):.1f}")

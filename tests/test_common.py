@@ -41,8 +41,7 @@ def test_every_public_estimator_is_discovered():
     exported = {
         name
         for name in skvol.__all__
-        if inspect.isclass(getattr(skvol, name))
-        and issubclass(getattr(skvol, name), BaseEstimator)
+        if inspect.isclass(getattr(skvol, name)) and issubclass(getattr(skvol, name), BaseEstimator)
     }
     assert names == exported
 

@@ -22,7 +22,13 @@ from skvol.evaluation._scores import (
     pinball_loss,
     qlike_loss,
 )
-from skvol.evaluation._var import predicted_variance, return_var, volatility_var
+from skvol.evaluation._var import (
+    predicted_variance,
+    return_es,
+    return_var,
+    volatility_es,
+    volatility_var,
+)
 from skvol.evaluation._walk_forward import walk_forward_predict
 
 __all__ = [
@@ -42,10 +48,12 @@ __all__ = [
     "pinball_loss",
     "predicted_variance",
     "qlike_loss",
+    "return_es",
     "return_var",
     "traffic_light",
     "var_backtest",
     "var_backtest_table",
+    "volatility_es",
     "volatility_var",
     "walk_forward_predict",
 ]

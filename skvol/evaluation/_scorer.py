@@ -53,10 +53,9 @@ default="pinball"
         target (row ``t`` holds the return of the day after ``t``, as given by
         ``next_day_target(panel, asset, measure="return", transform=None)``); looked up
         with the DatetimeIndex of ``X`` (or of ``y``).
-    transform : {"log1p", "log"} or None, default="log1p"
-        For ``kind="return"``: the target transform (see :func:`return_var`).
-    scale : float, default=1.0
-        For ``kind="return"``: the target's return scale (see :func:`return_var`).
+    target : NextDayTarget or None, default=None
+        For ``kind="return"`` (required there): the :class:`skvol.NextDayTarget` that built
+        ``y`` (see :func:`return_var`).
 
     Examples
     --------
@@ -81,22 +80,22 @@ default="pinball"
         metric: str = "pinball",
         kind: str = "volatility",
         returns=None,
-        transform: str | None = "log1p",
-        scale: float = 1.0,
+        target=None,
     ):
-        self.level = level
+        # Checked here, not at call time: inside GridSearchCV a bad option would otherwise
+        # turn every score into NaN and the search would "succeed" with best_score_=nan.
+        caller = "VaRBacktestScorer"
+        self.level = check_level(level, f"{caller} level")
+        if metric not in METRICS:
+            raise ValueError(f"{caller}: metric must be one of {METRICS}, got {metric!r}")
+        check_kind(kind, returns, caller, target)
         self.metric = metric
         self.kind = kind
         self.returns = returns
-        self.transform = transform
-        self.scale = scale
+        self.target = target
 
     def __repr__(self) -> str:
-        extra = (
-            f", kind='return', transform={self.transform!r}, scale={self.scale!r}"
-            if self.kind == "return"
-            else ""
-        )
+        extra = f", kind='return', target={self.target!r}" if self.kind == "return" else ""
         return f"VaRBacktestScorer(level={self.level!r}, metric={self.metric!r}{extra})"
 
     def __call__(self, estimator, X, y) -> float:
@@ -116,10 +115,7 @@ default="pinball"
             Greater is better.
         """
         caller = "VaRBacktestScorer"
-        level = check_level(self.level, "VaRBacktestScorer level")
-        if self.metric not in METRICS:
-            raise ValueError(f"{caller}: metric must be one of {METRICS}, got {self.metric!r}")
-        check_kind(self.kind, self.returns, caller)
+        level = self.level
         y_true = np.asarray(y, dtype=float).ravel()
         if len(X) != y_true.size:
             raise ValueError(f"{caller}: X has {len(X)} rows but y has {y_true.size}")
@@ -137,9 +133,7 @@ default="pinball"
         else:
             realised = y_true
         dist = predict_dist(estimator, X, caller)
-        var, side = var_for_kind(
-            dist, level, self.kind, self.transform, self.scale, realised.size, caller
-        )
+        var, side = var_for_kind(dist, level, self.kind, self.target, realised.size, caller)
         if self.metric == "pinball":
             alpha = level if side == "upper" else 1.0 - level
             return -pinball_loss(realised, var, alpha)

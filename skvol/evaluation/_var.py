@@ -1,45 +1,40 @@
-"""Value-at-Risk from a predicted distribution: volatility VaR and return VaR.
+"""Value-at-Risk and Expected Shortfall from a predicted distribution of the target.
 
-Two VaRs, both first-class:
+Two VaRs (and two ES), both first-class:
 
 * **volatility VaR** (the study's): the ``level`` quantile of the predicted distribution of
-  tomorrow's target ``Y``; a breach is a realised target *above* it.
+  tomorrow's target ``Y``; a breach is a realised target *above* it. The volatility ES is
+  the mean of ``Y`` above it.
 * **return VaR** (the risk manager's): the ``1 - level`` quantile of tomorrow's return
-  implied by the predicted variance; a breach is a realised return *below* it.
+  implied by the predicted variance; a breach is a realised return *below* it. The return
+  ES is the mean return below it.
 
-Return definition. ``r`` is tomorrow's daily natural-log return in decimal units (the sum
-of the day's intraday log returns), modelled as ``r | V ~ N(0, V)`` with zero mean, where
-``V`` is tomorrow's return variance (realized variance in squared decimal log returns).
-The target links to ``V`` as in ``skvol.features.next_day_target``: returns are multiplied
-by ``scale`` before squaring, so ``Y = g(scale**2 * V)`` with ``g`` one of
-
-* ``"log"``:      ``Y = log(scale**2 V)``,      ``V = exp(Y) / scale**2``;
-* ``"log1p"``:    ``Y = log(1 + scale**2 V)``,  ``V = expm1(Y) / scale**2``;
-* ``None`` (identity): ``Y = scale**2 V``,     ``V = Y / scale**2``.
-
-For ``"log1p"`` and None a predicted distribution may put mass where
-``g^{-1}(Y) < 0``; that mass is read as ``V = 0`` (a day without movement).
-
-Since ``V`` is uncertain, ``r`` follows the *mixture* ``P(r < q) = E_V[Phi(q / sqrt(V))]``;
-plugging in a point forecast of ``V`` (such as ``exp(mu)``, the median of a log-normal,
-or even its mean ``exp(mu + s**2 / 2)``) misstates the tails.
+The target ``Y`` links to tomorrow's return variance ``V`` through a
+:class:`skvol.NextDayTarget` (``V = target.to_variance(Y)``), which every function here
+takes, so the units of a VaR cannot disagree with the model's. ``r | V ~ N(0, V)``: since
+``V`` is uncertain, ``r`` follows the *mixture* ``P(r < q) = E_V[Phi(q / sqrt(V))]``;
+plugging in a point forecast of ``V`` misstates the tails.
 """
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy.special import ndtr, ndtri
+from scipy import stats
+from scipy.special import ndtri
 
 from skvol.evaluation._backtest import check_level
+from skvol.evaluation._predict import dist_params
+from skvol.features._implied import N_NODES, check_n_nodes, target_nodes
+from skvol.features._target import NextDayTarget
 
-__all__ = ["volatility_var", "return_var", "predicted_variance", "TRANSFORMS"]
-
-TRANSFORMS = ("log1p", "log", None)
-N_NODES = 64
-"""Gauss-Hermite nodes used for expectations over the predicted target distribution."""
-_BISECTION_STEPS = 10
-_NEWTON_STEPS = 30
+__all__ = [
+    "volatility_var",
+    "volatility_es",
+    "return_var",
+    "return_es",
+    "predicted_variance",
+]
 
 
 def _check_dist(dist) -> None:
@@ -50,13 +45,14 @@ def _check_dist(dist) -> None:
         )
 
 
-def _check_transform(transform: str | None, scale: float) -> float:
-    if transform not in TRANSFORMS:
-        raise ValueError(f"transform must be one of {TRANSFORMS}, got {transform!r}")
-    scale = float(scale)
-    if not np.isfinite(scale) or scale <= 0:
-        raise ValueError(f"scale must be a positive finite number, got {scale!r}")
-    return scale
+def check_target(target, caller: str = "target") -> NextDayTarget:
+    """Refuse anything but a :class:`NextDayTarget` (the loose transform/scale pair is gone)."""
+    if not isinstance(target, NextDayTarget):
+        raise TypeError(
+            f"{caller}: target must be a skvol.NextDayTarget (the object that built y, e.g. "
+            f"NextDayTarget(measure='rv', transform='log', scale=100.0)), got {target!r}"
+        )
+    return target
 
 
 def volatility_var(dist, level: float) -> np.ndarray:
@@ -87,78 +83,65 @@ def volatility_var(dist, level: float) -> np.ndarray:
     return np.atleast_1d(np.asarray(dist.ppf(level), dtype=float))
 
 
-def _target_nodes(dist, n_nodes: int, transform: str | None) -> tuple[np.ndarray, np.ndarray]:
-    """Quadrature nodes of the target ``Y`` where ``V > 0``, and their weights.
+def volatility_es(dist, level: float, n_nodes: int = N_NODES) -> np.ndarray:
+    """Volatility ES: the mean of the predicted target above its ``level`` quantile.
 
-    ``E[h(Y)] = E[h(F^{-1}(Phi(Z)))]`` with ``Z ~ N(0, 1)`` is computed by Gauss-Hermite
-    quadrature in ``Z`` (probabilists' weight ``exp(-z**2 / 2)``): plain Gauss-Hermite for
-    a Normal ``Y``, the same rule after the quantile transform for any other continuous
-    distribution (e.g. Student-t). For ``"log1p"`` and None, ``V = 0`` on ``Y <= 0``
-    (probability ``p0 = F(0)``): the rule then runs over ``Y | Y > 0``, through
-    ``F^{-1}(p0 + (1 - p0) Phi(Z))``, so the kink at ``V = 0`` never falls between nodes;
-    the weights (shape (n_nodes, n_rows)) sum to ``1 - p0`` and the mass ``p0`` at
-    ``V = 0`` is left implicit. Upper nodes use ``isf`` to keep precision in the tail.
+    ``E[Y | Y > q]`` with ``q = F^{-1}(level)``. Closed forms: Normal,
+    ``mu + s phi(z) / (1 - level)`` with ``z = ndtri(level)``; Student-t with ``df > 1``,
+    ``loc + scale (df + t^2) / (df - 1) f_df(t) / (1 - level)`` with ``t`` the standard-t
+    quantile (McNeil, Frey & Embrechts, 2015, Example 2.15); otherwise Gauss-Hermite
+    quadrature of ``F^{-1}(level + (1 - level) Phi(Z))``. ``inf`` for a Student-t with
+    ``df <= 1``.
+
+    Parameters
+    ----------
+    dist : frozen scipy.stats distribution
+        Predicted distribution of tomorrow's target, one element per row.
+    level : float
+        Level in (0, 1), e.g. 0.975.
+    n_nodes : int, default=64
+        Quadrature nodes for distributions without a closed form.
+
+    Returns
+    -------
+    ndarray of shape (n_rows,)
+
+    Examples
+    --------
+    >>> from scipy import stats
+    >>> from skvol.evaluation import volatility_es
+    >>> volatility_es(stats.norm(0.0, 1.0), 0.975).round(4)  # phi(1.96) / 0.025
+    array([2.3378])
     """
-    z, w = np.polynomial.hermite_e.hermegauss(n_nodes)
-    w = (w / w.sum())[:, None]
-    z = z[:, None]
-    if transform == "log":
-        p0 = np.zeros(1)
-    else:
-        p0 = np.atleast_1d(np.asarray(dist.cdf(0.0), dtype=float))
-    with np.errstate(over="ignore", invalid="ignore"):
-        low = dist.ppf(p0 + (1.0 - p0) * ndtr(np.minimum(z, 0.0)))
-        high = dist.isf((1.0 - p0) * ndtr(-np.maximum(z, 0.0)))
-    y = np.atleast_2d(np.asarray(np.where(z <= 0, low, high), dtype=float))
-    weights = np.broadcast_to(w * (1.0 - p0), y.shape)
-    return y, weights
+    _check_dist(dist)
+    level = check_level(level)
+    alpha = 1.0 - level
+    name = getattr(dist.dist, "name", "")
+    if name == "norm":
+        z = ndtri(level)
+        mu, s = np.asarray(dist.mean(), dtype=float), np.asarray(dist.std(), dtype=float)
+        return np.atleast_1d(mu + s * np.exp(-0.5 * z * z) / np.sqrt(2 * np.pi) / alpha)
+    if name == "t":
+        p = dist_params(dist)
+        df, loc, scale = np.broadcast_arrays(p["df"], p["loc"], p["scale"])
+        t = stats.t.ppf(level, df)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            tail = (df + t**2) / (df - 1.0) * stats.t.pdf(t, df) / alpha
+        return np.atleast_1d(np.where(df > 1.0, loc + scale * tail, np.inf))
+    y, w = target_nodes(dist, check_n_nodes(n_nodes), p0=level)
+    return (w * y).sum(axis=0) / alpha
 
 
-def _variance_from_target(y: np.ndarray, transform: str | None, scale: float) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        if transform == "log":
-            v = np.exp(y)
-        elif transform == "log1p":
-            v = np.expm1(y)
-        else:
-            v = np.array(y, dtype=float)
-    return np.maximum(v, 0.0) / scale**2
-
-
-def _mixture_cdf_pdf(q: np.ndarray, inv_sd: np.ndarray, w: np.ndarray):
-    """``F(q) = sum_i w_i Phi(q / sd_i)`` and its derivative, for ``q < 0``, row by row.
-
-    ``inv_sd`` (shape (n_nodes, n_rows)) is ``1 / sd``: ``inf`` where ``V = 0`` (that node's
-    return is 0, below no ``q < 0``) and ``0`` where ``V = inf`` (probability one half).
-    """
-    with np.errstate(over="ignore", invalid="ignore"):
-        z = q * inv_sd
-        cdf = np.einsum("ij,ij->j", w, ndtr(z))
-        dens = np.exp(-0.5 * z * z) * inv_sd
-    dens[~np.isfinite(dens)] = 0.0
-    return cdf, np.einsum("ij,ij->j", w, dens) / np.sqrt(2.0 * np.pi)
-
-
-def return_var(
-    dist,
-    level: float,
-    transform: str | None = "log1p",
-    scale: float = 1.0,
-    n_nodes: int = N_NODES,
-) -> np.ndarray:
+def return_var(dist, level: float, target: NextDayTarget, n_nodes: int = N_NODES) -> np.ndarray:
     """Return VaR: the ``1 - level`` quantile of tomorrow's return under the mixture.
 
     Solves ``E_V[Phi(q / sqrt(V))] = 1 - level`` for ``q`` row by row, where the
-    expectation runs over the predicted distribution of the target ``Y = g(scale**2 V)``
-    (see the module notes for ``g`` and the return definition). The expectation is a
-    Gauss-Hermite rule with ``n_nodes`` nodes after the quantile transform
-    ``Y = F^{-1}(Phi(Z))``; the root is bracketed by bisection on ``log(-q)``, vectorised over
-    rows, between the smallest and largest node-wise quantiles ``ndtri(1 - level) *
-    sqrt(V_i)`` (generalised to mass at ``V = 0``: with ``W`` the weight of ``V > 0``,
-    the bracket is ``ndtri((1 - level) / W) * sqrt(V_i)``), refined by Newton steps on
-    ``q`` that fall back to bisection whenever they would leave the bracket, until
-    ``|F(q) - (1 - level)| <= 1e-12 (1 - level)``. The result is a return, in
-    decimal log-return units, below zero; a breach is a realised return below it
+    expectation runs over the predicted distribution of the target ``Y`` and
+    ``V = target.to_variance(Y)``. The expectation is a Gauss-Hermite rule with ``n_nodes``
+    nodes after the quantile transform ``Y = F^{-1}(Phi(Z))``; the root is bracketed by
+    bisection on ``log(-q)`` between the node-wise quantiles and refined by safeguarded
+    Newton steps until ``|F(q) - (1 - level)| <= 1e-12 (1 - level)``. The result is a
+    return, in decimal log-return units, below zero; a breach is a realised return below it
     (``side="lower"`` in :func:`var_backtest`).
 
     Parameters
@@ -167,10 +150,8 @@ def return_var(
         Predicted distribution of tomorrow's target, one element per row.
     level : float
         VaR level in (0.5, 1), e.g. 0.95 for the 5% return quantile.
-    transform : {"log1p", "log"} or None, default="log1p"
-        The target transform ``g``, as given to ``next_day_target`` (None: identity).
-    scale : float, default=1.0
-        The return scale given to ``next_day_target`` (100 for percent returns).
+    target : NextDayTarget
+        The target the model forecasts (its transform and scale).
     n_nodes : int, default=64
         Number of quadrature nodes.
 
@@ -182,83 +163,84 @@ def return_var(
 
     Examples
     --------
-    >>> from scipy import stats
-    >>> from skvol.evaluation import return_var
     >>> import numpy as np
+    >>> from scipy import stats
+    >>> from skvol import NextDayTarget
+    >>> from skvol.evaluation import return_var
     >>> dist = stats.norm(loc=np.log([1e-4, 4e-4]), scale=1e-6)  # V known: 1e-4, 4e-4
-    >>> return_var(dist, 0.95, transform="log").round(4)  # -1.645 * sqrt(V)
+    >>> return_var(dist, 0.95, NextDayTarget(scale=1.0)).round(4)  # -1.645 * sqrt(V)
     array([-0.0164, -0.0329])
     """
     _check_dist(dist)
     level = check_level(level)
     if level <= 0.5:
         raise ValueError(f"level must lie in (0.5, 1) for a return VaR, got {level!r}")
-    scale = _check_transform(transform, scale)
-    if not 2 <= int(n_nodes) <= 300:
-        raise ValueError(f"n_nodes must lie in [2, 300] (Gauss-Hermite weights), got {n_nodes!r}")
-    y, w = _target_nodes(dist, int(n_nodes), transform)
-    if np.isnan(y).any():
-        raise ValueError("the predicted distribution gives NaN quantiles (invalid parameters)")
-    sd = np.sqrt(_variance_from_target(y, transform, scale))
-    target = 1.0 - level
-    positive = np.isfinite(sd) & (sd > 0)
-    w_pos = np.where(positive, w, 0.0).sum(axis=0)
-    w_inf = np.where(np.isinf(sd), w, 0.0).sum(axis=0)
-    # F(q) -> (w_pos + w_inf) / 2 as q -> 0-: below target, the quantile is 0 itself.
-    zero = 0.5 * (w_pos + w_inf) <= target
-    with np.errstate(divide="ignore", invalid="ignore"):
-        c = ndtri(np.clip((target - 0.5 * w_inf) / w_pos, 0.0, 0.5))
-    # With c = ndtri((target - w_inf / 2) / w_pos): F(c sd_max) <= target <= F(c sd_min).
-    log_sd = np.log(np.where(positive, sd, 1.0))
-    log_c = np.log(-np.where(zero | ~np.isfinite(c), -1.0, c))
-    lo = np.where(positive, log_sd, np.inf).min(axis=0) + log_c - 1e-9
-    hi = np.where(positive, log_sd, -np.inf).max(axis=0) + log_c + 1e-9
-    lo = np.where(zero, 0.0, lo)
-    hi = np.where(zero, 0.0, hi)
-    with np.errstate(divide="ignore"):
-        inv_sd = 1.0 / sd
-    for _ in range(_BISECTION_STEPS):
-        mid = 0.5 * (lo + hi)
-        above = _mixture_cdf_pdf(-np.exp(mid), inv_sd, w)[0] > target
-        lo = np.where(above, mid, lo)
-        hi = np.where(above, hi, mid)
-    # Safeguarded Newton in q: steps leaving the bracket fall back to its midpoint.
-    q_lo, q_hi = -np.exp(hi), -np.exp(lo)
-    q = 0.5 * (q_lo + q_hi)
-    for _ in range(_NEWTON_STEPS):
-        cdf, pdf = _mixture_cdf_pdf(q, inv_sd, w)
-        gap = cdf - target
-        q_hi = np.where(gap > 0, q, q_hi)
-        q_lo = np.where(gap > 0, q_lo, q)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            step = q - gap / pdf
-        inside = np.isfinite(step) & (step >= q_lo) & (step <= q_hi)
-        done = (np.abs(gap) <= 1e-12 * target) | zero
-        q = np.where(done, q, np.where(inside, step, 0.5 * (q_lo + q_hi)))
-        if done.all():
-            break
-    return np.where(zero, 0.0, np.where(np.isfinite(c), q, -np.inf))
+    return check_target(target, "return_var").return_var(dist, level, n_nodes=n_nodes)
+
+
+def return_es(
+    dist, level: float, target: NextDayTarget, truncate: float = 0.999, n_nodes: int = N_NODES
+) -> np.ndarray:
+    """Return Expected Shortfall: the mean return below the return VaR, under the mixture.
+
+    ``ES = E[r | r <= q] = -E_V[sqrt(V) phi(q / sqrt(V))] / (1 - level)``, with ``q`` the
+    return VaR of :func:`return_var` and the expectation over the predicted variance by the
+    same quadrature. Basel's FRTB regulates on ES at 97.5%. Exact for Normal forecasts;
+    for others (Student-t, mixtures) the variances above the ``truncate`` quantile of the
+    target are left out (under a Student-t forecast of log RV the exact ES is infinite).
+
+    Parameters
+    ----------
+    dist : frozen scipy.stats distribution
+    level : float
+        Level in (0.5, 1), e.g. 0.975.
+    target : NextDayTarget
+    truncate : float, default=0.999
+        Truncation quantile of the target for distributions that are not Normal.
+    n_nodes : int, default=64
+
+    Returns
+    -------
+    ndarray of shape (n_rows,)
+        ``<= return_var(dist, level, target)`` (for Normal forecasts).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from scipy import stats
+    >>> from skvol import NextDayTarget
+    >>> from skvol.evaluation import return_es
+    >>> dist = stats.norm(loc=np.log([1e-4]), scale=1e-6)  # V known: sd 1%
+    >>> return_es(dist, 0.975, NextDayTarget(scale=1.0)).round(5)  # -phi(1.96) / 0.025 %
+    array([-0.02338])
+    """
+    _check_dist(dist)
+    level = check_level(level)
+    if level <= 0.5:
+        raise ValueError(f"level must lie in (0.5, 1) for a return ES, got {level!r}")
+    return check_target(target, "return_es").return_es(
+        dist, level, truncate=truncate, n_nodes=n_nodes
+    )
 
 
 def predicted_variance(
-    dist, transform: str | None = "log1p", scale: float = 1.0, n_nodes: int = N_NODES
+    dist, target: NextDayTarget, truncate: float = 0.999, n_nodes: int = N_NODES
 ) -> np.ndarray:
     """Expected variance ``E[V]`` implied by a predicted distribution of the target.
 
-    ``V = g^{-1}(Y) / scale**2`` (module notes), averaged over the predicted distribution
-    of ``Y``: in closed form for a Normal ``Y`` with ``transform="log"``
-    (``exp(mu + s**2 / 2) / scale**2``, the log-normal mean), otherwise by the quadrature of
-    :func:`return_var`. This is the forecast to score with QLIKE or MSE against realized
-    variance (Patton 2011).
+    ``target.expected_variance(dist, truncate)``: exact for a Normal forecast, the mean
+    below the ``truncate`` quantile for heavy-tailed forecasts (a Student-t's ``E[exp(Y)]``
+    is infinite), so QLIKE can score every model skvol ships. This is the forecast to score
+    with QLIKE or MSE against realized variance (Patton 2011).
 
     Parameters
     ----------
     dist : frozen scipy.stats distribution
         Predicted distribution of tomorrow's target, one element per row.
-    transform : {"log1p", "log"} or None, default="log1p"
-        The target transform ``g`` (None: identity).
-    scale : float, default=1.0
-        The return scale of the target.
+    target : NextDayTarget
+        The target the model forecasts.
+    truncate : float, default=0.999
+        Truncation quantile for distributions that are not Normal.
     n_nodes : int, default=64
         Number of quadrature nodes.
 
@@ -266,43 +248,27 @@ def predicted_variance(
     -------
     ndarray of shape (n_rows,)
 
-    Raises
-    ------
-    ValueError
-        For a Student-t target under ``"log"`` or ``"log1p"``: ``E[exp(Y)]`` is infinite.
-
     Examples
     --------
     >>> import numpy as np
     >>> from scipy import stats
+    >>> from skvol import NextDayTarget
     >>> from skvol.evaluation import predicted_variance
-    >>> v = predicted_variance(stats.norm(-9.0, 0.5), transform="log")
+    >>> v = predicted_variance(stats.norm(-9.0, 0.5), NextDayTarget(scale=1.0))
     >>> bool(np.isclose(v[0], np.exp(-9.0 + 0.125)))
     True
     """
     _check_dist(dist)
-    scale = _check_transform(transform, scale)
-    name = getattr(dist.dist, "name", "")
-    if name == "t" and transform in ("log", "log1p"):
-        raise ValueError(
-            f"the expected variance of a Student-t target under transform={transform!r} is "
-            "infinite (E[exp(Y)] diverges); score a Normal forecast or use return_var"
-        )
-    if name == "norm" and transform == "log":
-        mu, s = np.atleast_1d(dist.mean()), np.atleast_1d(dist.std())
-        return np.exp(mu + 0.5 * s**2) / scale**2
-    if not 2 <= int(n_nodes) <= 300:
-        raise ValueError(f"n_nodes must lie in [2, 300] (Gauss-Hermite weights), got {n_nodes!r}")
-    y, w = _target_nodes(dist, int(n_nodes), transform)
-    v = _variance_from_target(y, transform, scale)
-    return np.where(w > 0, w * v, 0.0).sum(axis=0)
+    return check_target(target, "predicted_variance").expected_variance(
+        dist, truncate=truncate, n_nodes=n_nodes
+    )
 
 
 KINDS = ("volatility", "return")
 
 
-def check_kind(kind: str, returns, caller: str) -> None:
-    """Validate ``kind`` and the presence of ``returns`` for a return VaR."""
+def check_kind(kind: str, returns, caller: str, target=None) -> None:
+    """Validate ``kind``, and ``returns`` and ``target`` for a return VaR."""
     if kind not in KINDS:
         raise ValueError(f"{caller}: kind must be one of {KINDS}, got {kind!r}")
     if kind == "return" and returns is None:
@@ -310,16 +276,18 @@ def check_kind(kind: str, returns, caller: str) -> None:
             f"{caller}: kind='return' needs returns=, the realised daily returns aligned like "
             "the target (e.g. next_day_target(panel, asset, measure='return', transform=None))"
         )
+    if kind == "return":
+        check_target(target, f"{caller} (kind='return')")
 
 
 def var_for_kind(
-    dist, level: float, kind: str, transform, scale: float, n_rows: int, caller: str
+    dist, level: float, kind: str, target, n_rows: int, caller: str
 ) -> tuple[np.ndarray, str]:
     """The VaR of a given kind for ``n_rows`` rows, and the side a breach lies on."""
     if kind == "volatility":
         var, side = volatility_var(dist, level), "upper"
     else:
-        var, side = return_var(dist, level, transform=transform, scale=scale), "lower"
+        var, side = return_var(dist, level, check_target(target, caller)), "lower"
     if var.size not in (1, n_rows):
         raise ValueError(
             f"{caller}: predict_dist returned a distribution with {var.size} elements "

@@ -102,8 +102,7 @@ def walk_forward_predict(
     levels: Sequence[float] = (0.95,),
     kind: str = "volatility",
     returns=None,
-    transform: str | None = "log1p",
-    scale: float = 1.0,
+    target=None,
     n_jobs: int | None = None,
 ) -> pd.DataFrame:
     """Refit a clone of ``estimator`` per fold and collect its out-of-sample forecasts.
@@ -138,10 +137,9 @@ def walk_forward_predict(
     returns : Series or None, default=None
         For ``kind="return"``: realised returns aligned like the target (see
         :class:`VaRBacktestScorer`); adds a ``return`` column.
-    transform : {"log1p", "log"} or None, default="log1p"
-        For ``kind="return"``: the target transform.
-    scale : float, default=1.0
-        For ``kind="return"``: the target's return scale.
+    target : NextDayTarget or None, default=None
+        For ``kind="return"`` (required there): the :class:`skvol.NextDayTarget` that built
+        ``y``, which maps the predicted target to tomorrow's variance.
     n_jobs : int or None, default=None
         Folds fitted in parallel with joblib.
 
@@ -165,7 +163,7 @@ def walk_forward_predict(
     >>> out.columns.tolist(), len(out)
     (['fold', 'y_true', 'mean'], 45)
     """
-    check_kind(kind, returns, _CALLER)
+    check_kind(kind, returns, _CALLER, target)
     if isinstance(levels, float | int):
         levels = (levels,)
     levels = [check_level(level, f"{_CALLER} levels") for level in levels]
@@ -214,7 +212,7 @@ def walk_forward_predict(
             frame["return"] = aligned_returns(returns, index[test], _CALLER)
         realised = frame["return"] if kind == "return" else frame["y_true"]
         for level in levels:
-            var, side = var_for_kind(out, level, kind, transform, scale, test.size, _CALLER)
+            var, side = var_for_kind(out, level, kind, target, test.size, _CALLER)
             suffix = level_suffix(level)
             frame[f"var_{suffix}"] = var
             frame[f"breach_{suffix}"] = breach_flags(realised.to_numpy(), var, side)

@@ -2,7 +2,7 @@
 
 Row-local transformers map each day's row of the intraday panel to that day's measures;
 :class:`RollingCorrelation` and :class:`HARFeatures` look backwards over days and carry
-the history a walk-forward fold needs. :func:`next_day_target` builds the target.
+the history a walk-forward fold needs. :class:`NextDayTarget` defines the target once (``next_day_target`` is its function form).
 """
 
 from skvol.features._cross import HARFeatures, RealizedCorrelation, RollingCorrelation
@@ -19,7 +19,7 @@ from skvol.features._realized import (
     TripowerQuarticity,
     TruncatedVariance,
 )
-from skvol.features._target import next_day_target
+from skvol.features._target import NextDayTarget, next_day_target
 
 __all__ = [
     "BNSJumpTest",
@@ -29,6 +29,7 @@ __all__ = [
     "JumpCounter",
     "MedRV",
     "MinRV",
+    "NextDayTarget",
     "RealizedCorrelation",
     "RealizedKernel",
     "RealizedQuarticity",

@@ -16,7 +16,7 @@ from sklearn.pipeline import Pipeline, make_union
 
 from skvol.data import simulate_market
 from skvol.evaluation import VaRBacktestScorer, var_backtest, walk_forward_predict
-from skvol.features import BipowerVariation, RealizedVariance, next_day_target
+from skvol.features import BipowerVariation, NextDayTarget, RealizedVariance, next_day_target
 from skvol.models import HARRegressor, ProbabilisticLSTMRegressor
 
 SCALE = 100.0
@@ -114,7 +114,13 @@ def test_walk_forward_har_pipeline_volatility_and_return_var(market_data):
     res = var_backtest(vol["y_true"], vol["var_95"], 0.95)
     assert res.actual_breaches == int(vol["breach_95"].sum())
     ret = walk_forward_predict(
-        pipe, X, y, cv=cv, kind="return", returns=returns, transform="log1p", scale=SCALE
+        pipe,
+        X,
+        y,
+        cv=cv,
+        kind="return",
+        returns=returns,
+        target=NextDayTarget("rv", "log1p", SCALE),
     )
     np.testing.assert_array_equal(ret["return"], returns.loc[ret.index])
     assert (ret["var_95"] < 0).all()

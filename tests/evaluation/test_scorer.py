@@ -14,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, TimeSeriesSplit, cross_validat
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
+from skvol import NextDayTarget
 from skvol.evaluation import VaRBacktestScorer, return_var
 
 
@@ -110,7 +111,12 @@ def test_pipeline_last_step_and_errors(data):
         ({"level": 1.5}, ValueError, "level"),
         ({"kind": "price"}, ValueError, "kind must be one of"),
         ({"kind": "return"}, ValueError, "needs returns="),
-        ({"kind": "return", "returns": [0.1]}, TypeError, "returns must be a pandas Series"),
+        ({"kind": "return", "returns": pd.Series([0.1])}, TypeError, "NextDayTarget"),
+        (
+            {"kind": "return", "returns": [0.1], "target": NextDayTarget()},
+            TypeError,
+            "returns must be a pandas Series",
+        ),
     ],
 )
 def test_scorer_parameter_errors(data, kwargs, error, match):
@@ -126,16 +132,20 @@ def test_return_kind_uses_returns_by_date(data):
     log_rv = pd.Series(-9.0 + 0.3 * X["a"].to_numpy(), index=X.index)
     returns = pd.Series(np.sqrt(np.exp(log_rv)) * rng.normal(size=len(X)), index=X.index)
     model = GaussianLinear().fit(X, log_rv)
-    scorer = VaRBacktestScorer(0.95, "pinball", kind="return", returns=returns, transform="log")
-    var = return_var(model.predict_dist(X[450:]), 0.95, transform="log")
+    scorer = VaRBacktestScorer(
+        0.95, "pinball", kind="return", returns=returns, target=NextDayTarget(scale=1.0)
+    )
+    var = return_var(model.predict_dist(X[450:]), 0.95, NextDayTarget(scale=1.0))
     r = returns[450:].to_numpy()
     expected = -np.mean(np.where(r < var, (0.05 - 1.0) * (r - var), 0.05 * (r - var)))
     assert scorer(model, X[450:], log_rv[450:]) == pytest.approx(expected, rel=1e-10)
     # returns are looked up by date, not by position: their order does not matter
-    reordered = VaRBacktestScorer(0.95, kind="return", returns=returns[::-1], transform="log")
+    reordered = VaRBacktestScorer(
+        0.95, kind="return", returns=returns[::-1], target=NextDayTarget(scale=1.0)
+    )
     assert reordered(model, X[450:], log_rv[450:]) == pytest.approx(expected, rel=1e-10)
     missing = VaRBacktestScorer(
-        0.95, kind="return", returns=returns.drop(X.index[500]), transform="log"
+        0.95, kind="return", returns=returns.drop(X.index[500]), target=NextDayTarget(scale=1.0)
     )
     with pytest.raises(ValueError, match="no value for 1 date"):
         missing(model, X[450:], log_rv[450:])
@@ -160,3 +170,19 @@ def test_scorer_pickles_and_works_in_cross_validate_and_grid_search(data):
         GaussianLinear(), {"scale_factor": [0.3, 1.0, 3.0]}, cv=cv, scoring=scorer
     ).fit(X, y)
     assert grid.best_params_ == {"scale_factor": 1.0}
+
+
+@pytest.mark.parametrize(
+    "kwargs",
+    [
+        {"metric": "accuracy"},
+        {"level": 1.5},
+        {"level": "0.95"},
+        {"kind": "price"},
+        {"kind": "return"},
+    ],
+)
+def test_bad_options_fail_at_construction_not_inside_a_search(kwargs):
+    """Inside GridSearchCV a scorer error becomes a NaN score and best_score_=nan: refuse early."""
+    with pytest.raises((ValueError, TypeError)):
+        VaRBacktestScorer(**kwargs)

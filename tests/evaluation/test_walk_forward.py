@@ -11,6 +11,7 @@ from scipy import stats
 from sklearn.model_selection import KFold, TimeSeriesSplit
 from sktime.split import ExpandingWindowSplitter, SlidingWindowSplitter
 
+from skvol import NextDayTarget
 from skvol.evaluation import return_var, walk_forward_predict
 
 
@@ -128,11 +129,19 @@ def test_return_kind_columns(data):
     log_rv = -9.0 + y
     returns = pd.Series(np.random.default_rng(2).normal(size=len(y)) * 0.01, index=y.index)
     out = walk_forward_predict(
-        GaussianLinear(), X, log_rv, cv=3, kind="return", returns=returns, transform="log"
+        GaussianLinear(),
+        X,
+        log_rv,
+        cv=3,
+        kind="return",
+        returns=returns,
+        target=NextDayTarget(scale=1.0),
     )
     assert "return" in out.columns
     dist = stats.norm(out["mean"].to_numpy(), out["scale"].to_numpy())
-    np.testing.assert_allclose(out["var_95"], return_var(dist, 0.95, transform="log"), rtol=1e-10)
+    np.testing.assert_allclose(
+        out["var_95"], return_var(dist, 0.95, NextDayTarget(scale=1.0)), rtol=1e-10
+    )
     np.testing.assert_array_equal(out["breach_95"], out["return"] < out["var_95"])
     np.testing.assert_array_equal(out["return"], returns[out.index])
 
