@@ -1,5 +1,11 @@
 """Market data: file readers, the Kaggle download, the intraday panel and the simulated market."""
 
+from skvol.data._assets import ASSET_SESSIONS, session_for_asset
+from skvol.data._daily import (
+    is_daily_measures_file,
+    read_daily_measures,
+    realized_library_measures,
+)
 from skvol.data._kaggle import KaggleDownloadError, download_kaggle, kaggle_asset_paths
 from skvol.data._panel import intraday_panel
 from skvol.data._readers import read_bars
@@ -15,6 +21,7 @@ from skvol.data._simulate import (
 
 __all__ = [
     "ASSET_MODELS",
+    "ASSET_SESSIONS",
     "AssetModel",
     "RegimeShift",
     "SESSIONS",
@@ -28,4 +35,8 @@ __all__ = [
     "kaggle_asset_paths",
     "read_bars",
     "read_realized_library",
+    "is_daily_measures_file",
+    "read_daily_measures",
+    "realized_library_measures",
+    "session_for_asset",
 ]

@@ -7,6 +7,7 @@ the history a walk-forward fold needs. :class:`NextDayTarget` defines the target
 
 from skvol.features._cross import HARFeatures, RealizedCorrelation, RollingCorrelation
 from skvol.features._jumps import BNSJumpTest, JumpCounter
+from skvol.features._measures import DailyMeasures, daily_measures
 from skvol.features._realized import (
     BipowerVariation,
     DailyReturn,
@@ -24,6 +25,7 @@ from skvol.features._target import NextDayTarget, next_day_target
 __all__ = [
     "BNSJumpTest",
     "BipowerVariation",
+    "DailyMeasures",
     "DailyReturn",
     "HARFeatures",
     "JumpCounter",
@@ -38,5 +40,6 @@ __all__ = [
     "RollingCorrelation",
     "TripowerQuarticity",
     "TruncatedVariance",
+    "daily_measures",
     "next_day_target",
 ]

@@ -12,37 +12,24 @@ import pandas as pd
 from scipy import stats
 
 from skvol.evaluation import mse_loss, qlike_loss
-from skvol.study._pipelines import TARGET_SCALE
+from skvol.features import NextDayTarget
 
 
-def variance_from_target(y, transform: str, scale: float = TARGET_SCALE) -> np.ndarray:
-    """Invert a target transform: tomorrow's realized variance in squared decimal returns.
-
-    ``log1p``: ``V = expm1(y) / scale**2``; ``log``: ``V = exp(y) / scale**2``.
-    """
-    y = np.asarray(y, dtype=float)
-    if transform == "log1p":
-        return np.expm1(y) / scale**2
-    if transform == "log":
-        return np.exp(y) / scale**2
-    raise ValueError(f"unknown target transform {transform!r}; expected 'log1p' or 'log'")
-
-
-def point_accuracy(frame: pd.DataFrame, transform: str) -> dict[str, float]:
+def point_accuracy(frame: pd.DataFrame, target: NextDayTarget) -> dict[str, float]:
     """RMSE, MAE and QLIKE of a forecast on the variance scale, in squared percent.
 
-    The variance forecast is the plug-in ``g^{-1}(mean)`` of the predicted mean of the
-    target, the same rule for every model (so point and distribution forecasts are
+    The variance forecast is the plug-in ``target.to_variance(mean)`` of the predicted
+    mean of the target, the same rule for every model (so point and distribution forecasts are
     compared alike); realised and forecast variances are multiplied by ``100**2``
     (daily variance of percent returns) so the errors read in %^2. QLIKE and MSE are
     :func:`skvol.evaluation.qlike_loss` and :func:`skvol.evaluation.mse_loss` (Patton 2011).
 
-    A ``log1p`` forecast below 0 implies a negative variance: such days are counted
-    (``nonpositive``), their forecast is taken as 0 in RMSE and MAE (a variance cannot be
-    negative), and QLIKE, which needs a positive forecast, averages over the other days.
+    A ``log1p`` forecast below 0 implies a negative variance, which the target's inverse
+    reads as 0: such days are counted (``nonpositive``), and QLIKE, which needs a positive
+    forecast, averages over the other days.
     """
-    v_true = variance_from_target(frame["y_true"], transform) * 1e4
-    v_hat = variance_from_target(frame["mean"], transform) * 1e4
+    v_true = target.to_variance(frame["y_true"]) * 1e4
+    v_hat = target.to_variance(frame["mean"]) * 1e4
     positive = v_hat > 0
     clipped = np.maximum(v_hat, 0.0)
     return {

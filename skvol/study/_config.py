@@ -6,53 +6,12 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-#: Sessions of the assets the study knows by name (``skvol.data.intraday_panel`` sessions).
-KNOWN_SESSIONS: dict[str, str] = {
-    "BTC": "24h",
-    "BTCUSD": "24h",
-    "XBTUSD": "24h",
-    "ETH": "24h",
-    "ETHUSD": "24h",
-    "EURUSD": "fx",
-    "GBPUSD": "fx",
-    "USDJPY": "fx",
-    "USDCHF": "fx",
-    "AUDUSD": "fx",
-    "USDCAD": "fx",
-    "EURGBP": "fx",
-    "EURJPY": "fx",
-    "SPX": "us_equity",
-    "SPXUSD": "us_equity",
-    "SPY": "us_equity",
-    "NDX": "us_equity",
-    "DJI": "us_equity",
-}
-
 #: The assets of the original study, in its order.
 DEFAULT_ASSETS: tuple[str, ...] = ("BTC", "EURUSD", "SPX")
 
 SESSIONS = ("24h", "fx", "us_equity")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
-
-
-def session_for(asset: str, overrides: dict[str, str] | None = None) -> str:
-    """Return the trading session of ``asset``: an override, else the known table.
-
-    Raises
-    ------
-    ValueError
-        When the asset is neither overridden nor known: the study never guesses a session.
-    """
-    if overrides and asset in overrides:
-        return overrides[asset]
-    key = asset.upper().replace("/", "").replace("_", "")
-    if key in KNOWN_SESSIONS:
-        return KNOWN_SESSIONS[key]
-    raise ValueError(
-        f"unknown session for asset {asset!r}: pass --session {asset}=24h|fx|us_equity "
-        f"(known assets: {', '.join(sorted(KNOWN_SESSIONS))})"
-    )
 
 
 def check_asset_name(name: str) -> str:

@@ -9,28 +9,25 @@ the study then forecasts from them directly (it cannot count intraday jumps).
 
 from __future__ import annotations
 
-import gzip
 import logging
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from skvol.data import (
     ASSET_MODELS,
     download_kaggle,
+    is_daily_measures_file,
     kaggle_asset_paths,
     read_bars,
-    read_realized_library,
+    read_daily_measures,
+    session_for_asset,
     simulate_market,
 )
-from skvol.study._config import StudyConfig, check_asset_name, session_for
+from skvol.study._config import StudyConfig, check_asset_name
 
 logger = logging.getLogger("skvol.study")
-
-#: Column names that mark a file of daily realized measures (case-insensitive header).
-_DAILY_MARKERS = frozenset({"rv5", "rv5_ss", "rk_parzen", "open_to_close", "bv_ss", "medrv"})
 
 
 @dataclass
@@ -62,25 +59,6 @@ class AssetInput:
     bars: pd.DataFrame | None = None
     daily: pd.DataFrame | None = None
     truth: pd.DataFrame | None = None
-
-
-def _first_line(path: Path) -> str:
-    with path.open("rb") as handle:
-        magic = handle.read(2)
-    opener = gzip.open if magic == b"\x1f\x8b" else open
-    try:
-        with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
-            return handle.readline()
-    except OSError as exc:
-        raise ValueError(f"{path}: cannot read the file ({exc})") from None
-
-
-def is_daily_measures(path: Path) -> bool:
-    """Whether ``path`` is a file of daily realized measures (judged by its header)."""
-    if not path.is_file():
-        return False
-    header = {c.strip().strip('"').lower() for c in _first_line(path).split(",")}
-    return bool(header & _DAILY_MARKERS)
 
 
 def _entry_name(path: Path) -> str:
@@ -151,63 +129,6 @@ def resolve_paths(config: StudyConfig) -> dict[str, Path]:
     return paths
 
 
-#: Where each daily feature comes from, first match wins (Oxford-Man, then highfrequency's SPY).
-DAILY_SOURCES = {
-    "rv": ("rv5", "rv5_ss", "rv1"),
-    "bv": ("bv", "bv_ss", "bpv5", "bpv1"),
-    "rs_neg": ("rsv", "rsv_ss"),
-}
-
-
-def daily_measures_frame(asset: str, measures: pd.DataFrame, source: str) -> pd.DataFrame:
-    """Daily measures renamed to skvol's feature names ``"<asset>__rv"``, ...
-
-    ``rv``: 5-minute realized variance (``rv5``; ``rv1`` if that is all there is);
-    ``bv``: bipower variation; ``rs_neg``: downside semivariance when the file has one;
-    ``ret``: the open-to-close log return (``open_to_close``), or, for a file with only a
-    closing price, the close-to-close log return (which includes the overnight move). Rows
-    are the file's days; the first day of a close-to-close return is dropped.
-    """
-    columns = set(measures.columns)
-    frame = {}
-    for ours, candidates in DAILY_SOURCES.items():
-        found = next((c for c in candidates if c in columns), None)
-        if found is None and ours != "rs_neg":
-            raise ValueError(
-                f"{source}: the daily measures lack a {ours} column (one of {list(candidates)}); "
-                f"found {sorted(columns)}"
-            )
-        if found is not None:
-            frame[f"{asset}__{ours}"] = measures[found].to_numpy(dtype=float)
-    if "open_to_close" in columns:
-        frame[f"{asset}__ret"] = measures["open_to_close"].to_numpy(dtype=float)
-    elif "close" in columns:
-        frame[f"{asset}__ret"] = np.log(measures["close"].to_numpy(dtype=float))
-    else:
-        raise ValueError(
-            f"{source}: the daily measures have neither 'open_to_close' nor 'close' for the daily return"
-        )
-    out = pd.DataFrame(frame, index=pd.DatetimeIndex(measures.index, name="date"))
-    if "open_to_close" not in columns:
-        out[f"{asset}__ret"] = out[f"{asset}__ret"].diff()
-        out = out.iloc[1:]
-    values = out.to_numpy()
-    bad = ~np.isfinite(values)
-    if bad.any():
-        row, col = np.argwhere(bad)[0]
-        raise ValueError(
-            f"{source}: {out.columns[col]!r} is missing or not finite on {out.index[row].date()}"
-        )
-    variances = out.drop(columns=f"{asset}__ret").to_numpy()
-    if (variances <= 0).any():
-        row, col = np.argwhere(variances <= 0)[0]
-        raise ValueError(
-            f"{source}: a variance measure is not positive on {out.index[row].date()} "
-            f"({out.drop(columns=f'{asset}__ret').columns[col]!r}); the study takes logs of it"
-        )
-    return out
-
-
 def read_inputs(config: StudyConfig) -> dict[str, AssetInput]:
     """Read every asset of the study (the *read* stage)."""
     if config.data == "simulated":
@@ -231,7 +152,7 @@ def read_inputs(config: StudyConfig) -> dict[str, AssetInput]:
                     f"simulate_market(n_days={config.simulated_days}, "
                     f"freq={config.simulated_freq!r}, seed={config.seed})"
                 ),
-                session=session_for(asset, config.sessions),
+                session=session_for_asset(asset, config.sessions),
                 bars=market.bars[asset],
                 truth=market.truth[asset],
             )
@@ -249,11 +170,11 @@ def read_inputs(config: StudyConfig) -> dict[str, AssetInput]:
         paths = resolve_paths(config)
     inputs = {}
     for asset, path in paths.items():
-        if is_daily_measures(path):
-            daily = daily_measures_frame(asset, read_realized_library(path), str(path))
+        if is_daily_measures_file(path):
+            daily = read_daily_measures(path, asset)
             inputs[asset] = AssetInput(name=asset, kind="daily", source=str(path), daily=daily)
         else:
-            session = session_for(asset, config.sessions)
+            session = session_for_asset(asset, config.sessions)
             inputs[asset] = AssetInput(
                 name=asset, kind="intraday", source=str(path), session=session, bars=read_bars(path)
             )

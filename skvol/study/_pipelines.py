@@ -25,6 +25,7 @@ from skvol.features import (
     BipowerVariation,
     DailyReturn,
     JumpCounter,
+    NextDayTarget,
     RealizedSemivariance,
     RealizedVariance,
 )
@@ -38,6 +39,15 @@ from skvol.study._config import StudyConfig
 
 #: Returns are multiplied by this before squaring in every target (percent returns).
 TARGET_SCALE = 100.0
+
+#: The study's two targets, by transform: tomorrow's log(1 + RV) (the original study) and
+#: log RV, both of percent returns. Every step takes its model's target from here.
+TARGETS = {
+    transform: NextDayTarget(measure="rv", transform=transform, scale=TARGET_SCALE)
+    for transform in ("log1p", "log")
+}
+#: Tomorrow's realised return in decimal units (what the return VaR is backtested against).
+NEXT_RETURN = NextDayTarget(measure="return", transform=None, scale=1.0)
 
 #: Daily variance measures the LSTMs use from a daily-measures file, by skvol suffix.
 DAILY_VARIANCE_PATTERN = "__(?:rv|bv|rs_neg)$"
@@ -53,6 +63,11 @@ class ModelSpec:
     transform: str
     probabilistic: bool
     build: Callable[[StudyConfig, str, bool], Pipeline]
+
+    @property
+    def target(self) -> NextDayTarget:
+        """The model's target object (its transform at the study's scale)."""
+        return TARGETS[self.transform]
 
 
 def _log_step() -> FunctionTransformer:

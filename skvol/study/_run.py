@@ -24,7 +24,6 @@ from skvol.data import intraday_panel
 from skvol.evaluation import (
     VaRBacktestScorer,
     pinball_loss,
-    return_var,
     var_backtest,
     walk_forward_predict,
 )
@@ -36,17 +35,16 @@ from skvol.features import (
     JumpCounter,
     RealizedVariance,
     RollingCorrelation,
-    next_day_target,
 )
 from skvol.study._analysis import (
     frame_dist,
     point_accuracy,
-    variance_from_target,
 )
 from skvol.study._config import StudyConfig
 from skvol.study._inputs import AssetInput, read_inputs
 from skvol.study._pipelines import (
-    TARGET_SCALE,
+    NEXT_RETURN,
+    TARGETS,
     ModelSpec,
     all_models,
 )
@@ -100,26 +98,13 @@ def _tail(frame: pd.DataFrame, config: StudyConfig) -> pd.DataFrame:
     return frame.iloc[-limit:] if limit is not None and len(frame) > limit else frame
 
 
-def _daily_target(rv: pd.Series, transform: str) -> pd.Series:
-    """Tomorrow's transformed RV from a daily RV series (as next_day_target does for panels)."""
-    v = rv.to_numpy(dtype=float) * TARGET_SCALE**2
-    if transform == "log1p":
-        value = np.log1p(v)
-    else:
-        value = np.log(np.where(v > 0, v, np.nan))
-    return pd.Series(value, index=rv.index).shift(-1)
-
-
 def _build_panel(asset: AssetStudy, config: StudyConfig) -> None:
     name = asset.name
     if asset.is_daily:
         asset.X = _tail(asset.input.daily, config)
-        rv = asset.X[f"{name}__rv"]
-        for transform in ("log1p", "log"):
-            asset.targets[transform] = _daily_target(rv, transform).rename(
-                f"{name}__{transform}_rv_next"
-            )
-        asset.next_return = asset.X[f"{name}__ret"].shift(-1)
+        for transform, target in TARGETS.items():
+            asset.targets[transform] = target.from_measures(asset.X, name)
+        asset.next_return = NEXT_RETURN.from_measures(asset.X, name)
         return
     panel = intraday_panel(
         asset.input.bars,
@@ -130,11 +115,9 @@ def _build_panel(asset: AssetStudy, config: StudyConfig) -> None:
     )
     asset.dropped_days = int(sum(len(v) for v in panel.attrs.get("dropped_days", {}).values()))
     asset.X = _tail(panel, config)
-    for transform in ("log1p", "log"):
-        asset.targets[transform] = next_day_target(
-            asset.X, name, "rv", transform=transform, scale=TARGET_SCALE
-        )
-    asset.next_return = next_day_target(asset.X, name, "return", transform=None)
+    for transform, target in TARGETS.items():
+        asset.targets[transform] = target.from_panel(asset.X, name)
+    asset.next_return = NEXT_RETURN.from_panel(asset.X, name)
 
 
 def _describe_daily(asset: AssetStudy) -> None:
@@ -213,17 +196,15 @@ def _fit_summary(spec: ModelSpec, pipe, asset: AssetStudy, X, y, config: StudyCo
     """
     last = asset.X.iloc[[-1]]
     out = {"date": str(last.index[0].date()), "mean": float(pipe.predict(last)[0])}
-    out["rv_forecast"] = float(variance_from_target(out["mean"], spec.transform))
+    out["rv_forecast"] = float(spec.target.to_variance(out["mean"]))
     if spec.probabilistic:
         dist = pipe[-1].predict_dist(pipe[:-1].transform(last))
         for level in config.levels:
             lk = f"{level:g}"
             out[f"in_sample_pinball_{lk}"] = -VaRBacktestScorer(level, "pinball")(pipe, X, y)
             q = float(np.asarray(dist.ppf(level)).ravel()[0])
-            out[f"variance_var_{lk}"] = float(variance_from_target(q, spec.transform))
-            out[f"return_var_{lk}"] = float(
-                return_var(dist, level, transform=spec.transform, scale=TARGET_SCALE)[0]
-            )
+            out[f"variance_var_{lk}"] = float(spec.target.to_variance(q))
+            out[f"return_var_{lk}"] = float(spec.target.return_var(dist, level)[0])
     return out
 
 
@@ -263,7 +244,7 @@ def _backtests(assets: dict[str, AssetStudy], config: StudyConfig) -> dict:
                 results[(spec.key, "volatility", asset.name, level)] = var_backtest(
                     frame["y_true"], frame[f"var_{suffix}"], level, side="upper"
                 )
-                ret_var = return_var(dist, level, transform=spec.transform, scale=TARGET_SCALE)
+                ret_var = spec.target.return_var(dist, level)
                 results[(spec.key, "return", asset.name, level)] = var_backtest(
                     ret[observed], ret_var[observed], level, side="lower"
                 )
@@ -283,14 +264,12 @@ def _pinball_scores(assets: dict[str, AssetStudy], config: StudyConfig) -> dict:
             continue
         for asset in assets.values():
             frame = asset.forecasts[spec.key]
-            v_true = variance_from_target(frame["y_true"], spec.transform) * 1e4
+            v_true = spec.target.to_variance(frame["y_true"]) * 1e4
             for level in config.levels:
                 var = frame[f"var_{level_suffix(level)}"].to_numpy(dtype=float)
                 out[(spec.key, asset.name, level)] = {
                     "target": pinball_loss(frame["y_true"], var, level),
-                    "variance": pinball_loss(
-                        v_true, variance_from_target(var, spec.transform) * 1e4, level
-                    ),
+                    "variance": pinball_loss(v_true, spec.target.to_variance(var) * 1e4, level),
                 }
     return out
 
@@ -390,7 +369,7 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
     with runner.stage("backtest", total=3) as stage:
         accuracy = {
             a.name: {
-                spec.key: point_accuracy(a.forecasts[spec.key], spec.transform) for spec in models
+                spec.key: point_accuracy(a.forecasts[spec.key], spec.target) for spec in models
             }
             for a in assets.values()
         }

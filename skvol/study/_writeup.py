@@ -17,7 +17,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from skvol.evaluation import return_var
 from skvol.evaluation._walk_forward import level_suffix
 from skvol.study import _figures
 from skvol.study._analysis import frame_dist, interval_coverage, pit_values
@@ -432,7 +431,7 @@ def breach_days(assets, backtests) -> pd.DataFrame:
             index = fc.index
         else:
             ret = asset.next_return.loc[fc.index].to_numpy(dtype=float)
-            var = return_var(frame_dist(fc), level, transform=spec.transform, scale=TARGET_SCALE)
+            var = spec.target.return_var(frame_dist(fc), level)
             ok = np.isfinite(ret)
             y, var, index = ret[ok], var[ok], fc.index[ok]
         frames.append(

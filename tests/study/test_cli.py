@@ -14,9 +14,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from skvol.data import is_daily_measures_file as is_daily_measures
+from skvol.data import realized_library_measures as daily_measures_frame
+from skvol.data import session_for_asset as session_for
 from skvol.study._cli import EXIT_USAGE, EXIT_USER_ERROR, build_parser, config_from_args, main
-from skvol.study._config import StudyConfig, session_for
-from skvol.study._inputs import daily_measures_frame, is_daily_measures, resolve_paths
+from skvol.study._config import StudyConfig
+from skvol.study._inputs import resolve_paths
 from skvol.study._writeup import command_line
 
 
@@ -213,7 +216,7 @@ def test_daily_measures_frame_close_to_close_and_errors():
     with pytest.raises(ValueError, match=r"spy.csv: the daily measures lack a bv column"):
         daily_measures_frame("SPY", spy.drop(columns="bpv5"), "spy.csv")
     spy.loc[days[2], "rv5"] = 0.0
-    with pytest.raises(ValueError, match="not positive on 2017-01-04"):
+    with pytest.raises(ValueError, match="'SPY__rv' is 0.0 on 2017-01-04"):
         daily_measures_frame("SPY", spy, "spy.csv")
 
 
