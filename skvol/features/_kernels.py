@@ -300,11 +300,24 @@ def aggregate_bins(r: np.ndarray, width: int, offset: int) -> np.ndarray:
     gap, so this is the log return from the last close before the block to the block's
     last close), NaN when none of its bins is observed.
     """
-    n_days, n_bins = r.shape
-    n_blocks = (n_bins - offset) // width
-    blocks = r[:, offset : offset + n_blocks * width].reshape(n_days, n_blocks, width)
-    observed = np.any(~np.isnan(blocks), axis=2)
-    return nan_where(np.nansum(blocks, axis=2), ~observed)
+    missing = np.isnan(r)
+    return _block_returns(np.where(missing, 0.0, r), ~missing, width, offset)
+
+
+def _block_returns(filled: np.ndarray, observed: np.ndarray, width: int, offset: int) -> np.ndarray:
+    """:func:`aggregate_bins` from ``r`` with NaN set to 0 and its observed-bin mask.
+
+    The blocks' sums are ``width`` strided slices added together, which numpy does
+    faster than a reduction over a ``(n_days, n_blocks, width)`` view.
+    """
+    n_blocks = (filled.shape[1] - offset) // width
+    stop = offset + n_blocks * width
+    total = filled[:, offset:stop:width].copy()
+    seen = observed[:, offset:stop:width].copy()
+    for i in range(1, width):
+        total += filled[:, offset + i : stop : width]
+        seen |= observed[:, offset + i : stop : width]
+    return nan_where(total, ~seen)
 
 
 def subsampled(
@@ -331,11 +344,14 @@ def subsampled(
         raise ValueError(f"subsample width {width} exceeds the {n_bins} bins of a day")
     if width == 1:
         return measure(r)
+    missing = np.isnan(r)
+    filled = np.where(missing, 0.0, r)
+    observed = ~missing
     total = 0.0
     count = 0
     for offset in range(min(width, n_bins - width + 1)):  # grids with a full block
         n_blocks = (n_bins - offset) // width
-        value = measure(aggregate_bins(r, width, offset))
+        value = measure(_block_returns(filled, observed, width, offset))
         value = value * (n_bins / (width * n_blocks)) ** power
         defined = ~np.isnan(value)
         total = total + np.where(defined, value, 0.0)
