@@ -98,9 +98,11 @@ class RealizedVariance(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -180,9 +182,11 @@ class BipowerVariation(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -221,9 +225,11 @@ class RealizedSemivariance(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -264,9 +270,11 @@ class MedRV(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -306,9 +314,11 @@ class MinRV(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -345,9 +355,11 @@ class RealizedQuarticity(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -387,9 +399,11 @@ class TripowerQuarticity(_GridMeasure):
     ----------
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -432,9 +446,11 @@ class TruncatedVariance(_GridMeasure):
         Threshold multiplier.
     subsample : int, default=1
         Number of offset grids averaged: ``k`` averages the measure over the ``k``
-        grids of ``k``-bin returns starting at bins ``0 .. k - 1`` (module notes); on a
-        1-minute panel ``subsample=5`` averages the five 5-minute grids. 1 (the
-        default) uses the panel's bins. At most the asset's number of bins.
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
         On grid ``j`` the threshold uses that grid's BV and ``Delta = 1 / B_j``.
 
     Attributes
