@@ -5,6 +5,23 @@ Input everywhere: the panel of ``skvol.data.intraday_panel``, one row per day, c
 the number of observed returns of the day and ``K`` the number of usable windows of
 consecutive observed bins (see :mod:`skvol.features._kernels`); without missing bins the
 ``M / K`` factors below are the papers' ``M / (M - 1)`` and ``M / (M - 2)``.
+
+Subsampling. The measures with a ``subsample`` parameter (RV, BV, the semivariances, MedRV,
+MinRV, RQ, TQ and the truncated variance) can average over offset grids, the
+"subsampled" or "averaged" realized measures of Zhang, Mykland & Ait-Sahalia (2005,
+their ``[Y, Y]^(avg)``) and R highfrequency's ``rAVGCov``. With ``subsample=k`` and ``n``
+bins per day, grid ``j = 0 .. k - 1`` sums the returns of the ``B_j = floor((n - j) / k)``
+full blocks of ``k`` bins starting at bin ``j`` (a block's return is the sum of its
+observed returns, NaN when it has none: the panel's return after a gap spans the gap, so
+this is the block's log return from the last earlier close). The partial blocks at the
+two ends of the day are left out. The measure is computed on each grid exactly as on the
+panel's bins (its own ``M`` and ``K``), multiplied by ``(n / (k B_j))^p`` to cover the
+whole day (``p = 1`` for variances, ``p = 2`` for the quarticities, whose ``M`` factor
+also shrinks with the covered time), and the ``k`` grid values are averaged over the grids
+on which it is defined (NaN only if it is undefined on all of them). When ``k`` divides
+``n`` the factor is 1 on grid 0 and ``(n / k) / (n / k - 1)`` on the others, exactly
+highfrequency's ``rAVGCov`` for one asset. ``subsample=1`` is the measure on the bins
+themselves. See :func:`skvol.features._kernels.subsampled`.
 """
 
 from __future__ import annotations
@@ -18,12 +35,74 @@ from skvol.features import _kernels
 from skvol.features._base import PanelTransformer
 
 
-class RealizedVariance(PanelTransformer):
+class _GridMeasure(PanelTransformer):
+    """A row-local measure that can be averaged over offset grids (``subsample``).
+
+    Subclasses implement ``_measure(r)`` on one asset's block of (possibly aggregated)
+    returns and set ``_power`` (the rescaling power of the module notes).
+    """
+
+    _parameter_constraints: dict = {"subsample": [Interval(Integral, 1, None, closed="left")]}
+    _power = 1
+
+    def __init__(self, subsample: int = 1):
+        self.subsample = subsample
+
+    def fit(self, X, y=None):
+        """Learn the assets of the panel; returns ``self``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_days, n_bins_total)
+            Intraday log returns, one row per day, columns ``"<asset>__<bin>"``
+            (NaN = missing bin). A plain ndarray is one unnamed asset.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        self : object
+            The fitted transformer.
+
+        Raises
+        ------
+        ValueError
+            When ``subsample`` exceeds an asset's number of bins.
+        """
+        super().fit(X, y)
+        for asset, positions in zip(self.assets_, self.asset_columns_, strict=True):
+            if self.subsample > positions.size:
+                name = f"asset {asset!r}" if asset else "the panel"
+                raise ValueError(
+                    f"{type(self).__name__}: subsample={self.subsample} exceeds the "
+                    f"{positions.size} bins of {name}; it counts bins per grid block"
+                )
+        return self
+
+    def _measure(self, r: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def _compute(self, r, state):
+        values = _kernels.subsampled(self._measure, r, self.subsample, self._power)
+        return values[:, None] if values.ndim == 1 else values
+
+
+class RealizedVariance(_GridMeasure):
     """Realized variance: the sum of squared intraday returns.
 
     ``RV_t = sum_i r_{t,i}^2`` over the observed returns of day ``t`` (Andersen &
     Bollerslev 1998; Barndorff-Nielsen & Shephard 2002). No finite-sample factor; the same
     as highfrequency's ``rRVar``. A day with no observed return gets NaN.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -44,12 +123,19 @@ class RealizedVariance(PanelTransformer):
     >>> RealizedVariance().fit_transform(X)
     array([[0.0005],
            [0.    ]])
+
+    Subsampled over two grids of 2-bin returns: grid 0 has the returns 0 and 0.02,
+    grid 1 the return -0.01 + 0.02 of bins 1-2, rescaled by 4 / (2 * 1):
+
+    >>> X = np.array([[0.01, -0.01, 0.02, 0.0]])
+    >>> RealizedVariance(subsample=2).fit_transform(X)  # (0.0004 + 2 * 0.0001) / 2
+    array([[0.0003]])
     """
 
     _suffixes = ("rv",)
 
-    def _compute(self, r, state):
-        return _kernels.realized_variance(r)[:, None]
+    def _measure(self, r):
+        return _kernels.realized_variance(r)
 
 
 class DailyReturn(PanelTransformer):
@@ -83,7 +169,7 @@ class DailyReturn(PanelTransformer):
         return _kernels.daily_return(r)[:, None]
 
 
-class BipowerVariation(PanelTransformer):
+class BipowerVariation(_GridMeasure):
     """Bipower variation, the jump-robust estimator of integrated variance.
 
     ``BV_t = (pi / 2) sum_{i>=2} |r_{t,i}| |r_{t,i-1}|`` (Barndorff-Nielsen & Shephard
@@ -91,6 +177,16 @@ class BipowerVariation(PanelTransformer):
     exactly as highfrequency's ``rBPCov`` for one asset. Pairs touching a missing bin are
     skipped (and not compensated for). NaN when the day has no pair of consecutive
     observed bins.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -113,17 +209,27 @@ class BipowerVariation(PanelTransformer):
 
     _suffixes = ("bv",)
 
-    def _compute(self, r, state):
-        return _kernels.bipower_variation(r)[:, None]
+    def _measure(self, r):
+        return _kernels.bipower_variation(r)
 
 
-class RealizedSemivariance(PanelTransformer):
+class RealizedSemivariance(_GridMeasure):
     """Downside and upside realized semivariances.
 
     ``RS-_t = sum_i r_{t,i}^2 1{r_{t,i} < 0}`` and ``RS+_t = sum_i r_{t,i}^2
     1{r_{t,i} > 0}`` (Barndorff-Nielsen, Kinnebrock & Shephard 2010), so ``RS- + RS+ =
     RV``. Same as highfrequency's ``rSVar``. Outputs ``"<asset>__rs_neg"`` and
     ``"<asset>__rs_pos"``; NaN on a day with no observed return.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -146,11 +252,11 @@ class RealizedSemivariance(PanelTransformer):
 
     _suffixes = ("rs_neg", "rs_pos")
 
-    def _compute(self, r, state):
+    def _measure(self, r):
         return _kernels.realized_semivariance(r)
 
 
-class MedRV(PanelTransformer):
+class MedRV(_GridMeasure):
     """Median realized variance (nearest-neighbour truncation).
 
     ``MedRV_t = pi / (6 - 4 sqrt(3) + pi) (M / K) sum_i med(|r_{i-1}|, |r_i|, |r_{i+1}|)^2``
@@ -159,6 +265,16 @@ class MedRV(PanelTransformer):
     same formula but, called on prices with ``makeReturns = TRUE``, its return series
     starts with a zero return, which enters the first median and ``M``; skvol follows
     the paper (see ``docs/features.md``). NaN when no triple is usable.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -182,17 +298,27 @@ class MedRV(PanelTransformer):
 
     _suffixes = ("medrv",)
 
-    def _compute(self, r, state):
-        return _kernels.med_rv(r)[:, None]
+    def _measure(self, r):
+        return _kernels.med_rv(r)
 
 
-class MinRV(PanelTransformer):
+class MinRV(_GridMeasure):
     """Minimum realized variance.
 
     ``MinRV_t = pi / (pi - 2) (M / K) sum_i min(|r_i|, |r_{i+1}|)^2`` (Andersen, Dobrev &
     Schaumburg 2012, eq. 2.2, where ``M / K = M / (M - 1)``), over pairs of consecutive
     observed bins; highfrequency's ``rMinRV`` with the same zero-return caveat as
     :class:`MedRV`. NaN when no pair is usable.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -215,15 +341,25 @@ class MinRV(PanelTransformer):
 
     _suffixes = ("minrv",)
 
-    def _compute(self, r, state):
-        return _kernels.min_rv(r)[:, None]
+    def _measure(self, r):
+        return _kernels.min_rv(r)
 
 
-class RealizedQuarticity(PanelTransformer):
+class RealizedQuarticity(_GridMeasure):
     """Realized quarticity, an estimator of integrated quarticity.
 
     ``RQ_t = (M / 3) sum_i r_{t,i}^4`` (Barndorff-Nielsen & Shephard 2002), as
     highfrequency's ``rQuar``. Not jump-robust. NaN on a day with no observed return.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -244,19 +380,30 @@ class RealizedQuarticity(PanelTransformer):
     array([[0.0018]])
     """
 
+    _power = 2
     _suffixes = ("rq",)
 
-    def _compute(self, r, state):
-        return _kernels.realized_quarticity(r)[:, None]
+    def _measure(self, r):
+        return _kernels.realized_quarticity(r)
 
 
-class TripowerQuarticity(PanelTransformer):
+class TripowerQuarticity(_GridMeasure):
     """Realized tripower quarticity, a jump-robust estimator of integrated quarticity.
 
     ``TQ_t = M mu_{4/3}^{-3} (M / K) sum_i |r_i|^{4/3} |r_{i-1}|^{4/3} |r_{i-2}|^{4/3}``
     with ``mu_{4/3} = 2^{2/3} Gamma(7/6) / Gamma(1/2)`` (Barndorff-Nielsen & Shephard 2006;
     Huang & Tauchen 2005, eq. 8, where ``M / K = M / (M - 2)``), as highfrequency's
     ``rTPQuar``. Triples touching a missing bin are skipped; NaN when none is usable.
+
+    Parameters
+    ----------
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
 
     Attributes
     ----------
@@ -277,13 +424,14 @@ class TripowerQuarticity(PanelTransformer):
     array([[0.00279]])
     """
 
+    _power = 2
     _suffixes = ("tq",)
 
-    def _compute(self, r, state):
-        return _kernels.tripower_quarticity(r)[:, None]
+    def _measure(self, r):
+        return _kernels.tripower_quarticity(r)
 
 
-class TruncatedVariance(PanelTransformer):
+class TruncatedVariance(_GridMeasure):
     """Truncated (threshold) realized variance, Mancini's jump-robust estimator.
 
     ``TV_t = sum_i r_{t,i}^2 1{|r_{t,i}| <= u_t}`` with ``u_t = c sqrt(BV_t) Delta^0.49``
@@ -296,6 +444,14 @@ class TruncatedVariance(PanelTransformer):
     ----------
     c : float, default=3.0
         Threshold multiplier.
+    subsample : int, default=1
+        Number of offset grids averaged: ``k`` averages the measure over the ``k``
+        grids of ``k``-bin returns starting at bins ``0 .. k - 1``, each without the
+        partial blocks at the day's ends and rescaled to the whole day (module notes;
+        docs/features.md, "Subsampled measures"); on a 1-minute panel ``subsample=5``
+        averages the five 5-minute grids. 1 (the default) uses the panel's bins. At
+        most the asset's number of bins.
+        On grid ``j`` the threshold uses that grid's BV and ``Delta = 1 / B_j``.
 
     Attributes
     ----------
@@ -318,14 +474,18 @@ class TruncatedVariance(PanelTransformer):
     array([[9.9e-05]])
     """
 
-    _parameter_constraints = {"c": [Interval(Real, 0, None, closed="neither")]}
+    _parameter_constraints = {
+        **_GridMeasure._parameter_constraints,
+        "c": [Interval(Real, 0, None, closed="neither")],
+    }
     _suffixes = ("tv",)
 
-    def __init__(self, c: float = 3.0):
+    def __init__(self, c: float = 3.0, subsample: int = 1):
         self.c = c
+        self.subsample = subsample
 
-    def _compute(self, r, state):
-        return _kernels.truncated_variance(r, self.c)[:, None]
+    def _measure(self, r):
+        return _kernels.truncated_variance(r, self.c)
 
 
 class RealizedKernel(PanelTransformer):
