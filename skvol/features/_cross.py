@@ -16,18 +16,15 @@ unsorted or repeated dates are a ValueError) they follow the carried-history con
 ``fit`` keeps the last rows a window needs, ``transform`` prepends the kept rows dated
 before the frame's first date and rolls over the longer block, so the walk-forward
 invariant holds. Rows without dates (an ndarray, or a frame without a ``DatetimeIndex``)
-cannot be ordered against the fitted rows; each such row is taken to be the day right
-after the fitted rows, and its window is the kept rows plus the row itself. This makes
-``transform`` a per-row function of the fitted state (what scikit-learn's common checks
-require) and is exact for the one-step-ahead use (fit on the past, transform today's
-row). To roll over a block of consecutive days, pass a DataFrame with a
-``DatetimeIndex`` (in a Pipeline: ``set_output(transform="pandas")``); a multi-row block
-without dates logs a warning.
+follow skvol's one rule for undated rows: the block stands alone, so row i's window holds
+rows <= i of that block only (NaN before its first row) and nothing from the fitted rows
+or from later rows leaks in. To roll over the fitted history, pass a DataFrame whose
+``DatetimeIndex`` continues the fitted one (in a Pipeline:
+``set_output(transform="pandas")``).
 """
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -43,8 +40,6 @@ from skvol._history import carry, date_index, prepend
 from skvol.data._sessions import Session
 from skvol.features import _kernels
 from skvol.features._base import asset_block, check_panel
-
-logger = logging.getLogger(__name__)
 
 
 def correlation_assets(
@@ -178,24 +173,15 @@ class _CrossRowTransformer(TransformerMixin, BaseEstimator):
         self.history_ = carry(values, self._dates(X), self._history_rows())
 
     def _windows(self, values: np.ndarray, X, width: int) -> np.ndarray:
-        """Array (n_rows, n_columns, width): each row's window, oldest first."""
-        index = self._dates(X)
-        if index is not None:
-            block, n_before = prepend(self.history_, values, index)
-            padded = np.concatenate([np.full((width - 1, block.shape[1]), np.nan), block])
-            return sliding_window_view(padded, width, axis=0)[n_before:]
-        if values.shape[0] > 1:
-            logger.warning(
-                "%s: %d rows without dates are each taken as the day after the fitted rows; "
-                "pass a DataFrame with a DatetimeIndex to roll over consecutive days",
-                type(self).__name__,
-                values.shape[0],
-            )
-        past = self.history_.values[max(self.history_.values.shape[0] - (width - 1), 0) :]
-        past = np.concatenate([np.full((width - 1 - past.shape[0], values.shape[1]), np.nan), past])
-        stacked = np.broadcast_to(past[None], (values.shape[0], *past.shape))
-        windows = np.concatenate([stacked, values[:, None, :]], axis=1)
-        return np.swapaxes(windows, 1, 2)
+        """Array (n_rows, n_columns, width): each row's window, oldest first.
+
+        An undated block (ndarray) stands alone: row i's window holds rows <= i of the
+        block, NaN before its first row. A DataFrame whose DatetimeIndex continues the
+        fitted dates gets the carried rows dated before its first date prepended.
+        """
+        block, n_before = prepend(self.history_, values, self._dates(X))
+        padded = np.concatenate([np.full((width - 1, block.shape[1]), np.nan), block])
+        return sliding_window_view(padded, width, axis=0)[n_before:]
 
 
 class RealizedCorrelation(TransformerMixin, BaseEstimator):

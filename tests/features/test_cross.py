@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import math
 
 import numpy as np
@@ -155,18 +154,16 @@ def test_har_log_of_non_positive_average_is_nan():
     )
 
 
-def test_rows_without_dates_follow_the_fitted_rows(caplog):
-    panel = make_panel()
-    X = panel.abs()[["BTC__0001"]]
-    est = HARFeatures(windows=(1, 3)).fit(X.iloc[:10].to_numpy())
-    new_row = np.array([[7.0]])
-    out = est.transform(new_row)
-    expected_mean = (X.iloc[8, 0] + X.iloc[9, 0] + 7.0) / 3
-    np.testing.assert_allclose(out, [[7.0, expected_mean]])
-    with caplog.at_level(logging.WARNING, logger="skvol.features._cross"):
-        block = est.transform(np.array([[7.0], [8.0]]))
-    assert "without dates" in caplog.text
-    np.testing.assert_allclose(block[1], [8.0, (X.iloc[8, 0] + X.iloc[9, 0] + 8.0) / 3])
+def test_rows_without_dates_stand_alone():
+    """An undated block uses its own earlier rows only: not the fitted rows, not later rows."""
+    x = np.arange(1.0, 11.0).reshape(-1, 1)
+    est = HARFeatures(windows=(1, 5), min_periods=1)
+    out = est.fit_transform(x)
+    # row 0's weekly average is row 0 alone (was 7.0: rows 6-9 of the fit plus row 0)
+    np.testing.assert_allclose(out[:, 1], [1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0])
+    fitted = HARFeatures(windows=(1, 3)).fit(x)
+    np.testing.assert_allclose(fitted.transform(np.array([[7.0], [8.0], [9.0]]))[2], [9.0, 8.0])
+    assert np.isnan(fitted.transform(np.array([[7.0]]))[0, 1])
 
 
 def test_ndarray_columns_are_assets_for_rolling_correlation():
