@@ -17,6 +17,8 @@ from skvol.models import HARRegressor  # noqa: F401  (the torch-free model, eage
 __version__ = "0.1.0"
 
 _SUBPACKAGES = ("parallel", "sktime", "study")
+#: Served lazily (they import the torch-free parts of skvol.models only).
+_LAZY = {"make_pipeline": "skvol._pipeline", "ProbabilisticPipeline": "skvol._pipeline"}
 
 __all__ = [
     "data",
@@ -27,12 +29,15 @@ __all__ = [
     *features.__all__,
     *models.__all__,
     *evaluation.__all__,
+    "make_pipeline",
 ]
 
 
 def __getattr__(name: str):
     if name in _SUBPACKAGES:
         value = importlib.import_module(f"skvol.{name}")
+    elif name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name]), name)
     elif name in models.__all__:
         value = getattr(models, name)
     else:
