@@ -5,6 +5,8 @@ from __future__ import annotations
 import numpy as np
 from sklearn.pipeline import Pipeline
 
+from skvol.models._probabilistic import distribution_params as dist_params
+
 
 def final_estimator(estimator):
     """The estimator that predicts: ``estimator`` itself or the last step of a Pipeline."""
@@ -46,16 +48,6 @@ def predict_dist(estimator, X, caller: str):
             Xt = pipe[:-1].transform(Xt)
         pipe = pipe.steps[-1][1]
     return final.predict_dist(Xt)
-
-
-def dist_params(dist) -> dict[str, np.ndarray]:
-    """Named parameters of a frozen scipy distribution: its shapes, ``loc`` and ``scale``."""
-    shapes = [s.strip() for s in dist.dist.shapes.split(",")] if dist.dist.shapes else []
-    values = dict(zip([*shapes, "loc", "scale"], dist.args, strict=False))
-    values.update(dist.kwds)
-    values.setdefault("loc", 0.0)
-    values.setdefault("scale", 1.0)
-    return {name: np.asarray(value, dtype=float) for name, value in values.items()}
 
 
 def dist_size(dist) -> int:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import importlib
 
 from skvol.models._har import HARRegressor
+from skvol.models._probabilistic import distribution_params
 
 #: Public names served lazily, and the private module that defines each.
 _LAZY = {
@@ -22,6 +23,7 @@ __all__ = [
     "HARRegressor",
     "LSTMRegressor",
     "ProbabilisticLSTMRegressor",
+    "distribution_params",
 ]
 
 

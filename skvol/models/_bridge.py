@@ -9,11 +9,14 @@ windows, and only then builds and trains a :class:`skorch.NeuralNet` (``net_``).
 from __future__ import annotations
 
 import logging
+import math
+import warnings
 from numbers import Integral, Real
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
@@ -110,6 +113,91 @@ class StopOnNonFiniteLoss(Callback):
             )
 
 
+#: An epoch whose training or validation loss exceeds a constant forecast's on the same rows
+#: by this log ratio (1000 times its mean squared error) has exploded; see StopOnDivergence.
+EXPLODED = math.log(1e3)
+#: The model that training returns (best validation epoch, or last epoch without
+#: validation) this far above a constant forecast (10 times its mean squared error) diverged.
+DIVERGED = math.log(10.0)
+#: Floor of a constant forecast's mean squared error in the log ratio (standardised units),
+#: so that a constant target, whose constant forecast is exact, does not divide by zero.
+MSE_FLOOR = 1e-3
+#: Predictions further than this many training-target ranges outside that range are
+#: reported by a warning (see ``BaseRecurrentRegressor._check_range``).
+RANGE_FACTOR = 10.0
+
+
+def excess_loss(loss: float, reference: float, kind: str) -> float:
+    """How much worse than a constant forecast a loss is, as a log mean-squared-error ratio.
+
+    For the mean squared error (``kind="mse"``) it is ``log(loss / max(reference,
+    MSE_FLOOR))``. For a negative log-likelihood (``kind="nll"``, nats per row) it is
+    ``2 (loss - reference)``: for Gaussians whose scales fit their errors (the reference
+    constant forecast is one, see ``ProbabilisticLSTMRegressor._constant_forecast``) the
+    NLL is ``log(MSE) / 2`` plus a constant, so this is the same log ratio of mean squared
+    errors; for the Student-t it is the Gaussian equivalent.
+    """
+    if kind == "mse":
+        return math.log(max(loss, np.finfo(np.float64).tiny) / max(reference, MSE_FLOOR))
+    return 2.0 * (loss - reference)
+
+
+class StopOnDivergence(Callback):
+    """Stop with a clear error when training diverges without the loss becoming NaN.
+
+    ``reference`` maps ``"train_loss"`` and (with early stopping) ``"valid_loss"`` to the
+    loss of a constant forecast on the same rows: the training mean, 0 in the standardised
+    units the network learns (for a likelihood, with the scale that fits those rows). After every epoch, a loss whose :func:`excess_loss` over its
+    reference exceeds ``EXPLODED`` (1000 times a constant forecast's mean squared error;
+    3.45 nats per row for a likelihood) stops training with a ``RuntimeError``, like
+    :class:`StopOnNonFiniteLoss`. At the end, the returned model (the best validation
+    epoch, or the last training epoch without validation) is judged the same way: above
+    ``DIVERGED`` (10 times; 1.15 nats) it is an error, above 0 (worse than the constant
+    forecast, which a target without signal can legitimately give) leaves its message in
+    ``worse_than_constant_``, which ``fit`` issues as a ``ConvergenceWarning``. A sane start cannot trip this: an untrained network predicts
+    about the constant forecast (see ``_modules.SCALE_SHIFT``).
+    """
+
+    def __init__(self, reference: dict[str, float], kind: str):
+        self.reference = reference
+        self.kind = kind
+
+    def _failure(self, net, what: str, loss: float, phase: str) -> RuntimeError:
+        reference = self.reference[phase]
+        return RuntimeError(
+            f"{what} {phase.replace('_', ' ')} {loss:.6g} is far worse than a constant "
+            f"forecast of the training mean ({reference:.6g} on the same rows); the model "
+            f"diverged. Lower `lr` (now {net.lr}) or check the scale of X and y."
+        )
+
+    def on_train_begin(self, net, **kwargs):
+        self.worse_than_constant_ = None
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        for phase in self.reference:
+            loss = row.get(phase)
+            if loss is not None and excess_loss(loss, self.reference[phase], self.kind) > EXPLODED:
+                raise self._failure(net, f"in epoch {len(net.history)} the", loss, phase)
+
+    def on_train_end(self, net, **kwargs):
+        phase = "valid_loss" if "valid_loss" in self.reference else "train_loss"
+        losses = [row[phase] for row in net.history if phase in row]
+        if not losses:
+            return
+        loss = min(losses) if phase == "valid_loss" else losses[-1]
+        excess = excess_loss(loss, self.reference[phase], self.kind)
+        if excess > DIVERGED:
+            raise self._failure(net, "the returned model's", loss, phase)
+        if excess > 0:
+            self.worse_than_constant_ = (
+                f"the returned model's {phase.replace('_', ' ')} {loss:.6g} is worse than a "
+                f"constant forecast of the training mean ({self.reference[phase]:.6g} on the "
+                "same rows): the network learned nothing useful (a target without signal, "
+                "too few epochs, or a poor `lr`)"
+            )
+
+
 def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Column means and population standard deviations (ddof=0); zero spread -> 1."""
     mean = values.mean(axis=0)
@@ -177,6 +265,22 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.MSELoss
 
+    def _constant_forecast(self, ys: np.ndarray) -> torch.Tensor:
+        """Network output of the constant forecast for standardised targets ``ys``.
+
+        The training mean, 0 in standardised units (a likelihood adds its scale).
+        """
+        return torch.zeros((len(ys), 1), dtype=torch.float64)
+
+    def _loss_kind(self) -> str:
+        """``"mse"`` or ``"nll"``: how :func:`excess_loss` compares the criterion's losses."""
+        return "mse"
+
+    def _reference_loss(self, ys: np.ndarray) -> float:
+        """The criterion's loss of the constant forecast on standardised targets ``ys``."""
+        target = torch.as_tensor(ys, dtype=torch.float64)
+        return float(self._criterion()()(self._constant_forecast(ys), target))
+
     def _after_fit(self, dataset: WindowDataset, n_valid: int) -> None:
         """Called after training with the standardised training windows and target."""
 
@@ -210,21 +314,24 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         _check_dates(index)
         self._check_device()
         n_rows = X.shape[0]
-        if n_rows < self.lookback:
-            raise ValueError(
-                f"{type(self).__name__} needs at least lookback={self.lookback} rows to fit; "
-                f"X has n_samples = {n_rows}"
-            )
         self.x_mean_, self.x_scale_ = _moments(X)
         y_mean, y_scale = _moments(y.reshape(-1, 1))
         self.y_mean_, self.y_scale_ = float(y_mean[0]), float(y_scale[0])
+        self.y_min_, self.y_max_ = float(y.min()), float(y.max())
         ys = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
         dataset = self._dataset(X, ys)
 
         n_valid = int(self.validation_fraction * n_rows) if self.patience else 0
         if n_valid >= n_rows:
             n_valid = 0
-        callbacks: list = [("stop_on_nonfinite_loss", StopOnNonFiniteLoss())]
+        cut = n_rows - n_valid
+        reference = {"train_loss": self._reference_loss(ys[:cut])}
+        if n_valid > 0:
+            reference["valid_loss"] = self._reference_loss(ys[cut:])
+        callbacks: list = [
+            ("stop_on_nonfinite_loss", StopOnNonFiniteLoss()),
+            ("stop_on_divergence", StopOnDivergence(reference, self._loss_kind())),
+        ]
         train_split = None
         if n_valid > 0:
             train_split = RecentValidationSplit(n_valid)
@@ -273,6 +380,9 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
             net.fit(dataset, None)
+        worse = dict(net.callbacks_)["stop_on_divergence"].worse_than_constant_
+        if worse is not None:
+            warnings.warn(f"{type(self).__name__}: {worse}", ConvergenceWarning, stacklevel=3)
         self.net_ = net
         self.n_epochs_ = len(net.history)
         self.history_ = carry(X, index, self.lookback - 1)
@@ -284,6 +394,41 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         """Standardise raw rows and build their windows (and standardised target)."""
         standardised = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
         return WindowDataset(*lookback_windows(standardised, self.lookback), ys)
+
+    def _target_width(self) -> float:
+        """The training target's range ``y_max_ - y_min_`` (``y_scale_`` if constant)."""
+        return self.y_max_ - self.y_min_ if self.y_max_ > self.y_min_ else self.y_scale_
+
+    def _check_range(self, values: np.ndarray, what: str, low: float, high: float) -> None:
+        """Warn when predicted ``values`` leave ``[low, high]`` (see ``_location``).
+
+        A warning, not an error: a trained network reading rows far from its training data
+        may extrapolate, and the caller gets the numbers, but cannot miss that they are
+        not to be trusted.
+        """
+        outside = (values < low) | (values > high)
+        if outside.any():
+            warnings.warn(
+                f"{type(self).__name__}: {int(outside.sum())} of {values.size} predicted "
+                f"{what} values lie outside [{low:.6g}, {high:.6g}] (extremes "
+                f"{values.min():.6g} and {values.max():.6g}), more than {RANGE_FACTOR:g} "
+                f"times the training target's range ({self.y_min_:.6g} to {self.y_max_:.6g}) "
+                "away from it: the network diverged or X is far from the training data. Do "
+                "not use these predictions; refit with a lower `lr` or check X.",
+                UserWarning,
+                stacklevel=4,
+            )
+
+    def _location(self, raw: np.ndarray) -> np.ndarray:
+        """Standardised location output -> target units, checked against the training range.
+
+        Predictions further than ``RANGE_FACTOR`` training ranges ``w`` outside the
+        training target's range, ``[y_min_ - 10 w, y_max_ + 10 w]``, give a warning.
+        """
+        values = raw * self.y_scale_ + self.y_mean_
+        width = RANGE_FACTOR * self._target_width()
+        self._check_range(values, "mean", self.y_min_ - width, self.y_max_ + width)
+        return values
 
     def _raw_output(self, X) -> np.ndarray:
         """Network output (standardised units) for the rows of X, history prepended."""
@@ -310,4 +455,4 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         y_pred : ndarray of shape (n_days,)
             Predictions.
         """
-        return self._raw_output(X)[:, 0] * self.y_scale_ + self.y_mean_
+        return self._location(self._raw_output(X)[:, 0])

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.utils.data import Subset
 
 from skvol._history import date_index, prepend
-from skvol.models._bridge import BaseRecurrentRegressor, _check_dates
+from skvol.models._bridge import MSE_FLOOR, RANGE_FACTOR, BaseRecurrentRegressor, _check_dates
 from skvol.models._modules import (
     AttentionLSTMNet,
     DistributionLSTMNet,
@@ -18,6 +18,11 @@ from skvol.models._modules import (
     LSTMNet,
     StudentTNLLLoss,
 )
+from skvol.models._probabilistic import ProbabilisticMixin
+
+#: Degrees of freedom of the nearly Gaussian t that stands for the Gaussian constant
+#: forecast when the Student-t likelihood judges divergence (computed in float64).
+_REFERENCE_DF = 1e6
 
 _COMMON_PARAMS = """lookback : int, default=20
         Rows per look-back window: the prediction for row ``t`` reads rows
@@ -118,7 +123,7 @@ class LSTMRegressor(BaseRecurrentRegressor):
         return LSTMNet
 
 
-class AttentionLSTMRegressor(BaseRecurrentRegressor):
+class AttentionLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
     __doc__ = _doc(
         """LSTM with additive attention over its time steps, trained by mean-squared error.
 
@@ -208,7 +213,7 @@ class AttentionLSTMRegressor(BaseRecurrentRegressor):
         return weights.cpu().numpy().astype(np.float64)[n_prepended:]
 
 
-class ProbabilisticLSTMRegressor(BaseRecurrentRegressor):
+class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
     __doc__ = _doc(
         """LSTM that predicts tomorrow's distribution, trained by negative log-likelihood.
 
@@ -297,6 +302,19 @@ class ProbabilisticLSTMRegressor(BaseRecurrentRegressor):
     def _criterion(self):
         return StudentTNLLLoss if self.distribution == "student_t" else GaussianNLLLoss
 
+    def _constant_forecast(self, ys):
+        # N(0, rms(ys)**2), the Gaussian constant forecast whose scale fits the rows (a
+        # floor keeps a constant target finite); the Student-t's stand-in is nearly Gaussian
+        n_rows = len(ys)
+        scale = np.sqrt(max(float(np.mean(np.square(ys))), MSE_FLOOR))
+        columns = [torch.zeros(n_rows), torch.full((n_rows,), scale)]
+        if self.distribution == "student_t":
+            columns.append(torch.full((n_rows,), _REFERENCE_DF))
+        return torch.stack(columns, dim=1).to(torch.float64)
+
+    def _loss_kind(self):
+        return "nll"
+
     def predict_params(self, X) -> dict[str, np.ndarray]:
         """Distribution parameters per row in original target units.
 
@@ -311,10 +329,9 @@ class ProbabilisticLSTMRegressor(BaseRecurrentRegressor):
             ``"loc"`` and ``"scale"`` (target units), and ``"df"`` for the Student-t.
         """
         raw = self._raw_output(X)
-        params = {
-            "loc": raw[:, 0] * self.y_scale_ + self.y_mean_,
-            "scale": raw[:, 1] * self.y_scale_,
-        }
+        params = {"loc": self._location(raw[:, 0]), "scale": raw[:, 1] * self.y_scale_}
+        # a scale beyond RANGE_FACTOR training ranges is as implausible as such a mean
+        self._check_range(params["scale"], "scale", 0.0, RANGE_FACTOR * self._target_width())
         if self.distribution == "student_t":
             params["df"] = raw[:, 2]
         return params

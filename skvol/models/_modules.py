@@ -21,6 +21,10 @@ SCALE_FLOOR = 1e-3
 #: Floor of the Student-t degrees of freedom: df = DF_FLOOR + softplus(raw) > 2, so the
 #: predictive variance df / (df - 2) * scale**2 always exists.
 DF_FLOOR = 2.01
+#: Shift inside the scale's softplus so that a raw output of 0 gives scale 1, the standard
+#: deviation of the standardised target: an untrained head starts at the constant forecast
+#: N(0, 1) instead of a scale of 0.69, which early stopping could mistake for a plateau.
+SCALE_SHIFT = math.log(math.expm1(1.0 - SCALE_FLOOR))
 
 
 class LSTMNet(nn.Module):
@@ -101,7 +105,7 @@ class DistributionNet(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         raw = self.body(x, mask)
-        scale = SCALE_FLOOR + F.softplus(raw[:, 1:2])
+        scale = SCALE_FLOOR + F.softplus(raw[:, 1:2] + SCALE_SHIFT)
         parts = [raw[:, 0:1], scale]
         if raw.shape[1] > 2:
             parts.append(DF_FLOOR + F.softplus(raw[:, 2:3]))

@@ -10,6 +10,7 @@ from scipy import stats
 from skvol.models._modules import (
     DF_FLOOR,
     SCALE_FLOOR,
+    SCALE_SHIFT,
     AttentionLSTMNet,
     DistributionNet,
     GaussianNLLLoss,
@@ -66,7 +67,11 @@ def test_distribution_head_floors_scale_and_df():
     raw = torch.tensor([[0.0, -1e4, -1e4], [1.0, 0.0, 0.0], [2.0, 50.0, 50.0]])
     out = DistributionNet(_Constant(raw))(None, None)
     np.testing.assert_allclose(out[:, 0], raw[:, 0])
-    np.testing.assert_allclose(out[:, 1], [SCALE_FLOOR, SCALE_FLOOR + np.log(2), 50 + SCALE_FLOOR])
+    # a raw scale of 0 is the standardised target's own scale, 1: an untrained head
+    # starts at the constant forecast N(0, 1)
+    np.testing.assert_allclose(
+        out[:, 1], [SCALE_FLOOR, 1.0, 50 + SCALE_SHIFT + SCALE_FLOOR], rtol=1e-6
+    )
     np.testing.assert_allclose(out[:, 2], [DF_FLOOR, DF_FLOOR + np.log(2), 50 + DF_FLOOR])
     assert (out[:, 2] > 2).all()
 
