@@ -56,12 +56,12 @@ def main() -> None:
     pipe = Pipeline(
         [
             ("features", make_union(RealizedVariance(), BipowerVariation())),
-            ("model", HARRegressor()),
+            ("model", HARRegressor(log=True)),
         ]
     ).set_output(transform="pandas")  # the DatetimeIndex flows to the model
     lstm = ProbabilisticLSTMRegressor(lookback=10, max_epochs=EPOCHS, patience=None, random_state=0)
     grid = [
-        {"model": [HARRegressor()], "model__distribution": ["normal", "student_t"]},
+        {"model": [HARRegressor(log=True)], "model__distribution": ["normal", "student_t"]},
         {"model": [lstm], "model__hidden_size": [4, 16]},
     ]
     search = GridSearchCV(

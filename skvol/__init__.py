@@ -12,7 +12,12 @@ import importlib
 from skvol import data, evaluation, features, models
 from skvol.evaluation import *  # noqa: F403
 from skvol.features import *  # noqa: F403
-from skvol.models import HARRegressor  # noqa: F401  (the torch-free model, eagerly)
+from skvol.models import (  # noqa: F401  (the torch-free models, eagerly)
+    EWMARegressor,
+    GARCHRegressor,
+    HARRegressor,
+    HARSummary,
+)
 
 __version__ = "0.1.0"
 

@@ -35,7 +35,7 @@ def test_grid_search_on_a_dask_cluster_matches_the_serial_search():
     pipe = Pipeline(
         [
             ("features", make_union(RealizedVariance(), BipowerVariation())),
-            ("model", HARRegressor()),
+            ("model", HARRegressor(log=True)),
         ]
     ).set_output(transform="pandas")
     grid = {

@@ -55,7 +55,7 @@ def assert_same_forecasts(a: dict, b: dict) -> None:
 
 @pytest.mark.parametrize(
     "model",
-    [HARRegressor(distribution="student_t"), ProbabilisticLSTMRegressor(**LSTM)],
+    [HARRegressor(log=True, distribution="student_t"), ProbabilisticLSTMRegressor(**LSTM)],
     ids=["har", "lstm"],
 )
 def test_joblib_round_trip_of_a_fitted_pipeline_gives_identical_forecasts(market, model, tmp_path):
@@ -97,7 +97,7 @@ def test_every_public_estimator_and_the_scorer_pickle(market):
 
     scorer = VaRBacktestScorer(level=0.99, metric="kupiec_pvalue")
     copy = pickle.loads(pickle.dumps(scorer))
-    fitted = pipeline(HARRegressor()).fit(X_train, y_train)
+    fitted = pipeline(HARRegressor(log=True)).fit(X_train, y_train)
     assert copy(fitted, X_test, y_test) == scorer(fitted, X_test, y_test)
     assert repr(copy) == repr(scorer)
 

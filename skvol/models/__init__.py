@@ -1,15 +1,17 @@
-"""skvol.models: recurrent (skorch/PyTorch) regressors and the HAR benchmark.
+"""skvol.models: recurrent (skorch/PyTorch) regressors and the HAR, EWMA and GARCH benchmarks.
 
 The recurrent models need torch and skorch; they are imported on first use (PEP 562
-module ``__getattr__``), so ``from skvol.models import HARRegressor`` loads neither.
+module ``__getattr__``), so ``from skvol.models import HARRegressor`` loads neither; the
+EWMA/GARCH models import arch inside ``fit``/``predict``.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from skvol.models._har import HARRegressor
-from skvol.models._probabilistic import distribution_params
+from skvol.models._garch import EWMARegressor, GARCHRegressor
+from skvol.models._har import HARRegressor, HARSummary
+from skvol.models._probabilistic import ProbabilisticMixin, distribution_params
 
 #: Public names served lazily, and the private module that defines each.
 _LAZY = {
@@ -20,9 +22,13 @@ _LAZY = {
 
 __all__ = [
     "AttentionLSTMRegressor",
+    "EWMARegressor",
+    "GARCHRegressor",
     "HARRegressor",
+    "HARSummary",
     "LSTMRegressor",
     "ProbabilisticLSTMRegressor",
+    "ProbabilisticMixin",
     "distribution_params",
 ]
 

@@ -59,7 +59,7 @@ def _manual_pinball(pipe, X, y, cv, level):
 def test_cross_validate_har_pipeline(market_data):
     X, y, _ = market_data
     cv = TimeSeriesSplit(5)
-    pipe = _pipeline(HARRegressor())
+    pipe = _pipeline(HARRegressor(log=True))
     res = cross_validate(
         pipe,
         X,
@@ -88,16 +88,16 @@ def test_grid_search_two_jobs_over_both_models(market_data):
     X, y, _ = market_data
     cv = TimeSeriesSplit(3)
     grid = [
-        {"model": [HARRegressor()], "model__distribution": ["normal", "student_t"]},
+        {"model": [HARRegressor(log=True)], "model__distribution": ["normal", "student_t"]},
         {"model": [_lstm()]},
     ]
     search = GridSearchCV(
-        _pipeline(HARRegressor()), grid, cv=cv, scoring=VaRBacktestScorer(0.95), n_jobs=2
+        _pipeline(HARRegressor(log=True)), grid, cv=cv, scoring=VaRBacktestScorer(0.95), n_jobs=2
     ).fit(X, y)
     results = search.cv_results_
     split_scores = np.column_stack([results[f"split{k}_test_score"] for k in range(3)])
     for i, params in enumerate(results["params"]):
-        pipe = _pipeline(HARRegressor()).set_params(**params)
+        pipe = _pipeline(HARRegressor(log=True)).set_params(**params)
         manual = _manual_pinball(pipe, X, y, cv, 0.95)
         # HAR is OLS: exact; the LSTM ran in another process, float32 arithmetic
         np.testing.assert_allclose(split_scores[i], manual, rtol=1e-4)
@@ -107,7 +107,7 @@ def test_grid_search_two_jobs_over_both_models(market_data):
 
 def test_walk_forward_har_pipeline_volatility_and_return_var(market_data):
     X, y, returns = market_data
-    pipe = _pipeline(HARRegressor())
+    pipe = _pipeline(HARRegressor(log=True))
     cv = TimeSeriesSplit(4, test_size=40)
     vol = walk_forward_predict(pipe, X, y, cv=cv, levels=(0.95, 0.99))
     assert len(vol) == 160 and vol.index.equals(X.index[-160:])
@@ -131,7 +131,7 @@ def test_walk_forward_har_pipeline_volatility_and_return_var(market_data):
 def test_no_look_ahead_through_the_whole_pipeline(market_data):
     """Perturbing the panel after day t never changes the forecasts for days up to t."""
     X, y, _ = market_data
-    pipe = _pipeline(HARRegressor())
+    pipe = _pipeline(HARRegressor(log=True))
     cv = TimeSeriesSplit(4, test_size=40)
     t = 200
     base = walk_forward_predict(pipe, X, y, cv=cv)

@@ -71,7 +71,7 @@ def test_walk_forward_predictions_equal_full_history():
     dates = pd.bdate_range("2010-01-04", periods=299)
     X = pd.DataFrame({"rv": rv[:-1]}, index=dates)
     y = pd.Series(np.log(rv[1:]), index=dates)
-    har = HARRegressor().fit(X.iloc[:200], y.iloc[:200])
+    har = HARRegressor(log=True).fit(X.iloc[:200], y.iloc[:200])
     np.testing.assert_allclose(har.predict(X.iloc[200:]), har.predict(X)[200:], rtol=1e-12)
     dist = har.predict_dist(X.iloc[200:])
     np.testing.assert_allclose(dist.mean(), har.predict(X)[200:], rtol=1e-12)
@@ -100,9 +100,9 @@ def test_short_input_falls_back_to_partial_windows_with_warning():
 def test_log_requires_positive_inputs_naming_column():
     X = pd.DataFrame({"BTC__rv": [1e-4, 2e-4, 3e-4, 1e-4], "SPX__rv": [1e-4, 0.0, 1e-4, 2e-4]})
     with pytest.raises(ValueError, match=r"'SPX__rv' has 0.0 at row 1"):
-        HARRegressor(windows=(1, 2)).fit(X, np.zeros(4))
+        HARRegressor(windows=(1, 2), log=True).fit(X, np.zeros(4))
     with pytest.raises(ValueError, match="Negative values in data"):
-        HARRegressor(windows=(1, 2)).fit(-X.abs() - 1, np.zeros(4))
+        HARRegressor(windows=(1, 2), log=True).fit(-X.abs() - 1, np.zeros(4))
 
 
 @pytest.mark.parametrize("windows", [(), (5, 1), (1, 1), (0, 5), (1.5, 3)])
@@ -114,7 +114,7 @@ def test_bad_windows_name_the_parameter(windows):
 def test_student_t_residuals_match_scipy_mle():
     rv = _simulated_rv(2000, seed=5, t_df=4.0)
     X, y = rv[:-1, None], np.log(rv[1:])
-    har = HARRegressor(distribution="student_t").fit(X, y)
+    har = HARRegressor(log=True, distribution="student_t").fit(X, y)
     residuals = y[21:] - har.predict(X)[21:]
     df, _, scale = stats.t.fit(residuals, floc=0)
     assert har.df_ == pytest.approx(df, rel=1e-3)
@@ -128,7 +128,7 @@ def test_student_t_residuals_match_scipy_mle():
 def test_prediction_interval_coverage_out_of_sample():
     rv = _simulated_rv(2000, seed=6)
     X, y = rv[:-1, None], np.log(rv[1:])
-    har = HARRegressor().fit(X[:1000], y[:1000])
+    har = HARRegressor(log=True).fit(X[:1000], y[:1000])
     low, high = har.predict_dist(X).interval(0.95)
     inside = (y[1000:] >= low[1000:]) & (y[1000:] <= high[1000:])
     assert 0.93 < inside.mean() < 0.97
