@@ -593,7 +593,7 @@ def simulate_market(
     """Simulate minute bars of several assets from a jump-diffusion, with daily ground truth.
 
     The calendar is fixed: ``n_days`` business days from Monday 2010-01-04 (the default
-    1000 days end on 2013-10-18). BTC trades every calendar day in that span (session
+    1000 days end on 2013-11-01). BTC trades every calendar day in that span (session
     ``"24h"``), EUR/USD and the S&P 500 on business days (sessions ``"fx"`` and
     ``"us_equity"``; no holidays). On a UTC grid of step ``freq`` each asset's log
     price moves by

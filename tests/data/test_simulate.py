@@ -267,9 +267,10 @@ def test_common_factor_gives_the_stated_correlation_of_log_variances():
         factor, own, _ = model.simulate(n, rngs, np.random.default_rng(99))
         h = model.loading * factor[:, None] + own
         std = np.array([ASSET_MODELS[a].log_variance_std for a in names])
-        # effective sample size near n (1 - phi^2) / (1 + phi^2) = 10,000 at phi = 0.99
-        np.testing.assert_allclose(h.std(axis=0) / std, 1.0, atol=0.04)
-        np.testing.assert_allclose(np.corrcoef(h.T), stated, atol=0.05)
+        # effective sample size near n (1 - phi^2) / (1 + phi^2) = 20,000 at phi = 0.99:
+        # sampling errors near 0.005 (seen over several seeds), tolerance 4x that
+        np.testing.assert_allclose(h.std(axis=0) / std, 1.0, atol=0.02)
+        np.testing.assert_allclose(np.corrcoef(h.T), stated, atol=0.02)
 
 
 def test_spillover_is_recovered_by_a_regression_on_lagged_log_variances():
