@@ -34,7 +34,7 @@ __all__ = [
     *features.__all__,
     *models.__all__,
     *evaluation.__all__,
-    "make_pipeline",
+    "make_pipeline",  # noqa: F405  (loaded on first access by __getattr__)
 ]
 
 

@@ -26,6 +26,8 @@ CROSS_ROW: dict[str, dict] = {
     "LSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
     "AttentionLSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
     "ProbabilisticLSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
+    "EWMARegressor": dict(),
+    "GARCHRegressor": dict(),
 }
 #: Transformers whose row t is a function of row t (and of what fit learned) only.
 ROW_LOCAL = {
@@ -44,7 +46,7 @@ ROW_LOCAL = {
     "TripowerQuarticity",
     "TruncatedVariance",
 }
-N_ROWS, CUT = 40, 24
+N_ROWS, CUT = 120, 70
 
 
 def _public() -> dict[str, type]:
@@ -61,14 +63,15 @@ def test_every_public_estimator_is_classified():
 
 def _data(seed: int) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(seed)
-    X = np.exp(rng.normal(-1.0, 0.5, size=(N_ROWS, 3)))
-    y = np.log(X[:, 0]) + 0.1 * rng.normal(size=N_ROWS)
+    X = np.exp(rng.normal(-1.0, 0.5, size=(N_ROWS, 3))) * rng.choice([-1.0, 1.0], (N_ROWS, 3))
+    y = np.log(np.abs(X[:, 0])) + 0.1 * rng.normal(size=N_ROWS)
     return X, y
 
 
 def _perturbed(X: np.ndarray) -> np.ndarray:
     out = X.copy()
     out[CUT + 1 :] = np.exp(np.random.default_rng(99).normal(1.0, 1.0, size=out[CUT + 1 :].shape))
+    out[CUT + 1 :] *= np.sign(X[CUT + 1 :])
     return out
 
 

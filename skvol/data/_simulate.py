@@ -26,7 +26,6 @@ from types import MappingProxyType
 import numpy as np
 import pandas as pd
 from scipy import linalg, stats
-from scipy.signal import lfilter
 from scipy.special import expit
 
 from skvol.data._sessions import NS_PER_DAY, get_session
@@ -527,9 +526,7 @@ class _LogVarianceModel:
         u = shock.copy()
         u[1:] += shock[:-1] @ self.spillover.T
         u[0] += root @ draws[0]
-        own = np.column_stack(
-            [lfilter([1.0], [1.0, -phi], u[:, j]) for j, phi in enumerate(self.phi)]
-        )
+        own = np.column_stack([_ar1_filter(u[:, j], phi) for j, phi in enumerate(self.phi)])
         factor = _ar1(factor_rng, n_days, self.factor_persistence, 1.0)
         return factor, own, shock
 
@@ -795,7 +792,7 @@ def _ar1(rng: np.random.Generator, n: int, phi: float, std: float) -> np.ndarray
     eps = rng.standard_normal(n)
     shocks = std * np.sqrt(1.0 - phi**2) * eps
     shocks[0] = std * eps[0]
-    return lfilter([1.0], [1.0, -phi], shocks)
+    return _ar1_filter(shocks, phi)
 
 
 def _simulate_asset(
@@ -1043,3 +1040,11 @@ def _check_regime(regime: RegimeShift | None, assets: Sequence[str]) -> RegimeSh
                 f"regime_shift assets {unknown} are not among the simulated {list(assets)}"
             )
     return regime
+
+
+def _ar1_filter(shocks: np.ndarray, phi: float) -> np.ndarray:
+    """``x_t = phi x_{t-1} + e_t`` from ``x_{-1} = 0`` (scipy's lfilter, imported here:
+    ``scipy.signal`` takes seconds to import and ``import skvol`` must stay light)."""
+    from scipy.signal import lfilter
+
+    return lfilter([1.0], [1.0, -phi], shocks)
