@@ -23,6 +23,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 
 from skvol._columns import SEP
 from skvol._history import carry, check_dates, date_index, prepend
+from skvol.exceptions import TooFewRowsWarning
 from skvol.models._probabilistic import ProbabilisticMixin
 
 #: Lower bound of the Student-t degrees of freedom, so the residual variance exists.
@@ -556,7 +557,7 @@ class HARRegressor(ProbabilisticMixin, RegressorMixin, BaseEstimator):
                 f"HARRegressor: windows {windows[len(self.windows_) :]} are longer than the "
                 f"n_samples = {n_rows} rows given to fit and are not used; fitting windows "
                 f"{self.windows_}",
-                UserWarning,
+                TooFewRowsWarning,
                 stacklevel=2,
             )
         design = self._design(X, self.windows_)
@@ -574,7 +575,7 @@ class HARRegressor(ProbabilisticMixin, RegressorMixin, BaseEstimator):
                 f"full {max(self.windows_)}-row window, fewer than the {n_coef + 1} needed "
                 f"for {n_coef} coefficients and a residual scale; fitting on all rows with "
                 "partial (expanding) windows",
-                UserWarning,
+                TooFewRowsWarning,
                 stacklevel=2,
             )
             first = 0
