@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import gzip
 import logging
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,7 +72,7 @@ def _first_line(path: Path) -> str:
     try:
         with opener(path, "rt", encoding="utf-8", errors="replace") as handle:
             return handle.readline()
-    except OSError as exc:
+    except (OSError, EOFError, zlib.error) as exc:
         raise ValueError(f"{path}: cannot read the file ({exc})") from None
 
 
