@@ -24,7 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 logger = logging.getLogger(__name__)
@@ -57,7 +56,7 @@ _NS_PER_DAY = 86_400 * _NS_PER_SECOND
 _BOM = b"\xef\xbb\xbf"
 _NON_SPACE = re.compile(rb"\S")
 _HISTDATA_LINE = re.compile(r"^\d{8} \d{6};")
-_HISTDATA_STAMP = r"^\d{8} \d{6}$"
+_HISTDATA_STAMP = r"^[0-9]{8} [0-9]{6}$"
 # Instrument symbols carried by the sources' file names (HistData, Oanda).
 _SYMBOL_IN_NAME = (
     re.compile(r"^DAT_ASCII_(?P<symbol>[A-Za-z0-9]+)_M1_\d{4}"),
@@ -528,40 +527,57 @@ def _parse(source: _Source, spec: _Spec, tz: str | None) -> _Parsed:
     return _Parsed(source.name, times, values, columns, spec.n_header, spec.ignored, clock)
 
 
-def _histdata_fields(date: np.ndarray, clock: np.ndarray):
-    """Calendar fields of ``YYYYMMDD`` and ``HHMMSS`` integers, and which rows are impossible."""
-    year, month, day = date // 10_000, date // 100 % 100, date % 100
-    hour, minute, second = clock // 10_000, clock // 100 % 100, clock % 100
-    months = (year - 1970) * 12 + np.clip(month, 1, 12) - 1
-    first = months.astype("datetime64[M]").astype("datetime64[D]").astype(np.int64)
-    month_days = (months + 1).astype("datetime64[M]").astype("datetime64[D]").astype(
-        np.int64
-    ) - first
-    bad = (
-        (month < 1)
-        | (month > 12)
-        | (day < 1)
-        | (day > month_days)
-        | (hour > 23)
-        | (minute > 59)
-        | (second > 59)
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _histdata_stamps(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wall-clock int64 nanoseconds of ``YYYYMMDD HHMMSS`` stamps given as an (n, 15) byte array.
+
+    Returns the times, which rows are well formed (15 characters, digits and one space) and
+    which well-formed rows are impossible dates or times (30 February, second 61). The day
+    number is Hinnant's ``days_from_civil`` (proleptic Gregorian calendar), in integers.
+    """
+    # One row per character position (reductions over a long axis are fast); the uint8
+    # subtraction wraps below "0", so any character that is not a digit becomes > 9.
+    digits = np.ascontiguousarray(chars.T) - np.uint8(ord("0"))
+    formed = (np.delete(digits, 8, axis=0).max(axis=0) <= 9) & (chars[:, 8] == ord(" "))
+
+    def number(first: int, last: int) -> np.ndarray:
+        value = digits[first].astype(np.int64)
+        for k in range(first + 1, last):  # at most four digits
+            value = value * 10 + digits[k]
+        return value
+
+    year, month, day = number(0, 4), number(4, 6), number(6, 8)
+    hour, minute, second = number(9, 11), number(11, 13), number(13, 15)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    valid_month = (month >= 1) & (month <= 12)
+    month_days = _MONTH_DAYS[np.where(valid_month, month, 1) - 1] + (leap & (month == 2))
+    impossible = formed & (
+        ~valid_month | (day < 1) | (day > month_days) | (hour > 23) | (minute > 59) | (second > 59)
     )
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
     seconds = hour * 3600 + minute * 60 + second
-    return (first + day - 1) * _NS_PER_DAY + seconds * _NS_PER_SECOND, bad
+    return days * _NS_PER_DAY + seconds * _NS_PER_SECOND, formed, impossible
 
 
 def _histdata_wall_ns(source: _Source, spec: _Spec, data: memoryview, col: pa.Array) -> np.ndarray:
     """``YYYYMMDD HHMMSS`` stamps to int64 wall-clock nanoseconds; impossible dates are errors.
 
-    Parsed field by field rather than with ``strptime``, which rolls 30 February over to
+    Parsed digit by digit rather than with ``strptime``, which rolls 30 February over to
     2 March and second 61 into the next minute.
     """
-    if not pc.all(pc.match_substring_regex(col, _HISTDATA_STAMP)).as_py():
+    n = len(col)
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * col.offset)
+    if not (np.diff(offsets) == 15).all():
         raise _diagnose(source, spec, data, "a timestamp is not 'YYYYMMDD HHMMSS'")
-    date = pc.cast(pc.utf8_slice_codeunits(col, 0, 8), pa.int64()).to_numpy()
-    clock = pc.cast(pc.utf8_slice_codeunits(col, 9, 15), pa.int64()).to_numpy()
-    wall, bad = _histdata_fields(date, clock)
-    if bad.any():
+    chars = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    wall, formed, impossible = _histdata_stamps(chars.reshape(n, 15))
+    if not formed.all() or impossible.any():
         raise _diagnose(source, spec, data, "a timestamp is not a possible date and time")
     return wall
 
@@ -726,13 +742,10 @@ def _bad_times(stamps: pd.Series, spec: _Spec) -> list[tuple[int, str]]:
             r = int(unread[0])
             return [(r, f"cannot read timestamp {stamps[r]!r}, expected 'YYYYMMDD HHMMSS'")]
         good = np.flatnonzero(matched)
-        well_formed = stamps.iloc[good]
-        _, bad = _histdata_fields(
-            well_formed.str[:8].astype(np.int64).to_numpy(),
-            well_formed.str[9:].astype(np.int64).to_numpy(),
-        )
-        if bad.any():
-            r = int(good[np.flatnonzero(bad)[0]])
+        chars = np.frombuffer("".join(stamps.iloc[good]).encode("ascii"), dtype=np.uint8)
+        _, _, impossible = _histdata_stamps(chars.reshape(good.size, 15))
+        if impossible.any():
+            r = int(good[np.flatnonzero(impossible)[0]])
             return [(r, f"timestamp {stamps[r]!r} is impossible: {_impossible(stamps[r])}")]
         return []
     problems = []

@@ -644,3 +644,20 @@ def test_a_format_that_does_not_fit_the_file_says_so(tmp_path, lines, fmt, messa
     with pytest.raises(ValueError, match=message) as info:
         read_bars(file, format=fmt)
     assert str(info.value).startswith(str(file))
+
+
+def test_histdata_stamp_arithmetic_matches_datetime():
+    # every day of 1896-2104 (leap years, 1900 and 2100 not leap, 2000 leap) at random times
+    from skvol.data._readers import _histdata_stamps
+
+    days = pd.date_range("1896-01-01", "2104-12-31", freq="D")
+    rng = np.random.default_rng(0)
+    stamps = days + pd.to_timedelta(rng.integers(0, 86_400, len(days)), unit="s")
+    text = "".join(stamps.strftime("%Y%m%d %H%M%S"))
+    chars = np.frombuffer(text.encode(), dtype=np.uint8).reshape(len(days), 15)
+    wall, formed, impossible = _histdata_stamps(chars)
+    assert formed.all() and not impossible.any()
+    np.testing.assert_array_equal(wall, stamps.as_unit("ns").asi8)
+    for bad in ("19000229 000000", "21000229 000000", "20170431 000000", "2017 101 000000"):
+        _, formed, impossible = _histdata_stamps(np.frombuffer(bad.encode(), np.uint8)[None, :])
+        assert not (formed & ~impossible).any()
