@@ -322,10 +322,13 @@ def test_btc_file_row_sums_equal_daily_log_return(shared_data):
 def test_nyse_sample_row_sums_equal_open_to_close(shared_data, name):
     bars = read_bars(shared_data / "nyse_sample_1min" / name)
     panel = intraday_panel(bars, freq="5min", session="us_equity", asset="S")
-    # The sample's 22 dates include 10 weekend dates (the R package's sample dates are
-    # synthetic): us_equity trades Monday to Friday, so their bars are reported.
-    assert panel.shape == (12, 78)
-    assert panel.attrs["outside_session"]["S"] == 10 * 391
+    # The sample's 22 dates include 10 weekend dates and Labor Day, 2001-09-03 (the R
+    # package's sample dates are synthetic): us_equity trades on NYSE sessions, so their
+    # bars are reported.
+    assert panel.shape == (11, 78)
+    assert pd.Timestamp("2001-09-03") not in panel.index
+    assert panel.attrs["outside_session"]["S"] == 11 * 391
+    assert panel.attrs["early_closes"]["S"].empty
     assert panel.notna().all().all()
     _check_row_sums(panel, bars, "us_equity", "S__")
     every_day = Session("09:30", "16:00", "America/New_York", range(7))
@@ -365,3 +368,20 @@ def test_us_equity_holidays_and_early_closes():
     weekdays = Session("09:30", "16:00", "America/New_York", (0, 1, 2, 3, 4))
     plain = intraday_panel(bars, freq="5min", session=weekdays, asset="SPX")
     assert len(plain) == 4 and plain.attrs["early_closes"]["SPX"].empty
+
+
+@pytest.mark.realdata
+def test_eurusd_histdata_fx_session_keeps_every_summer_friday_bar(shared_data):
+    bars = read_bars(shared_data / "eurusd_histdata")
+    panel = intraday_panel(bars, freq="5min", session="fx", asset="EURUSD")
+    assert panel.shape == (129, 288)
+    # On the New York clock every bar is inside an fx session; read as fixed UTC-5, the
+    # last hour of every summer Friday (955 bars, 20 Fridays) falls after 17:00.
+    assert panel.attrs["outside_session"]["EURUSD"] == 0
+    fixed = intraday_panel(read_bars(shared_data / "eurusd_histdata", tz="EST"), session="fx")
+    assert fixed.attrs["outside_session"][None] == 955
+    coverage = panel.attrs["coverage"]["EURUSD"]
+    # 2017-01-02 opens at 02:00 after the New Year holiday; every other date is complete.
+    assert panel.attrs["dropped_days"]["EURUSD"].tolist() == [pd.Timestamp("2017-01-02")]
+    fridays = coverage[coverage.index.dayofweek == 4]
+    assert len(fridays) == 26 and (fridays == 1.0).all()

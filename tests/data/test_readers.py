@@ -661,3 +661,21 @@ def test_histdata_stamp_arithmetic_matches_datetime():
     for bad in ("19000229 000000", "21000229 000000", "20170431 000000", "2017 101 000000"):
         _, formed, impossible = _histdata_stamps(np.frombuffer(bad.encode(), np.uint8)[None, :])
         assert not (formed & ~impossible).any()
+
+
+@pytest.mark.realdata
+def test_histdata_weeks_close_and_open_at_17_new_york_in_winter_and_summer(shared_data):
+    # The evidence for the New York clock (docs/data.md): each week's last bar ends at
+    # Friday 17:00 New York and the next week's first bar ends at Sunday 17:01, before and
+    # after the 2017-03-12 clock change alike.
+    bars = read_bars(shared_data / "eurusd_histdata")
+    local = bars.index.tz_convert("America/New_York")
+    gap = np.flatnonzero(np.diff(bars.index.asi8) > pd.Timedelta("1D").value)
+    closes, opens = local[gap], local[gap + 1]
+    assert len(gap) == 25
+    assert (closes.dayofweek == 4).all() and (opens.dayofweek == 6).all()
+    assert set(opens.strftime("%H:%M")) == {"17:01"}
+    # the week of 2017-03-31 has no bar in its last minute
+    assert closes.strftime("%H:%M").value_counts().to_dict() == {"17:00": 24, "16:59": 1}
+    summer = closes >= pd.Timestamp("2017-03-12", tz="America/New_York")
+    assert summer.sum() == 15 and (~summer).sum() == 10
