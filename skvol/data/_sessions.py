@@ -217,10 +217,14 @@ class Session:
         if self.calendar is not None and utc_ns.size:
             lo, hi = int(min(day.min(), open_day.min())), int(max(day.max(), open_day.max()))
             days, ends = self._calendar_days(lo, hi)
-            pos = np.minimum(np.searchsorted(days, day), max(days.size - 1, 0))
-            listed = days[pos] == day if days.size else np.zeros(day.shape, dtype=bool)
-            in_session &= listed & (offset <= (ends[pos] if days.size else 0))
-            is_open &= np.isin(open_day, days)
+            inside = np.flatnonzero(in_session)
+            pos = np.searchsorted(days, day[inside])
+            listed = pos < days.size
+            listed[listed] = days[pos[listed]] == day[inside][listed]
+            listed[listed] = offset[inside][listed] <= ends[pos[listed]]
+            in_session[inside] = listed
+            opens = np.flatnonzero(is_open)
+            is_open[opens] = np.isin(open_day[opens], days)
         return SessionLocation(
             day=day, offset=offset, in_session=in_session, open_day=open_day, is_open=is_open
         )
