@@ -679,3 +679,10 @@ def test_histdata_weeks_close_and_open_at_17_new_york_in_winter_and_summer(share
     assert closes.strftime("%H:%M").value_counts().to_dict() == {"17:00": 24, "16:59": 1}
     summer = closes >= pd.Timestamp("2017-03-12", tz="America/New_York")
     assert summer.sum() == 15 and (~summer).sum() == 10
+
+
+def test_no_line_with_the_right_field_count_is_still_named(tmp_path):
+    # every line short: the diagnosis used to fail with AttributeError (.str on floats)
+    file = write(tmp_path / "x", ["20170102 020000;1.05;1.06", "20170102 020100;1.05;1.06"])
+    with pytest.raises(ValueError, match=r"x, line 1: 3 fields, expected 6 \(histdata"):
+        read_bars(file)
