@@ -468,7 +468,10 @@ def _body(data: bytes) -> tuple[int, int]:
 
 def _cut_short(data: bytes) -> bool:
     """Whether the file ends without a newline, as a file cut while written or copied does."""
-    return not data.rstrip(b" \t").endswith((b"\n", b"\r"))
+    end = len(data)
+    while end and data[end - 1] in b" \t":  # no copy of the file, as rstrip would make
+        end -= 1
+    return end == 0 or data[end - 1] not in b"\r\n"
 
 
 def _at_line(name: str, line: int, message: str, last: bool, cut_short: bool) -> str:
