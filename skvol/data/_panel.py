@@ -78,6 +78,9 @@ def intraday_panel(
         (NaN for an asset without that date).
     min_coverage : float in [0, 1], default=0.8
         A session date of an asset with a share of observed bins below this is dropped.
+        The share counts the bins the session date has: on an exchange calendar's early
+        close (``"us_equity"``: 13:00 New York) the bins up to the close, so a full early
+        close day is a full day.
 
     Returns
     -------
@@ -91,6 +94,9 @@ def intraday_panel(
           coverage below ``min_coverage`` (also logged as a warning);
         - ``"coverage"``: dict asset -> Series of the share of observed bins of every
           session date with data, kept or dropped;
+        - ``"early_closes"``: dict asset -> ``DatetimeIndex`` of the session dates with
+          data, kept or dropped, on which the session's exchange calendar closed early
+          (their bins after the close are NaN and not expected; empty without a calendar);
         - ``"outside_session"``: dict asset -> number of bars that are in no trading
           session and are not the opening price of a session date with bars (logged as a
           warning when non-zero);
@@ -139,11 +145,15 @@ def intraday_panel(
     blocks: dict[str | None, pd.DataFrame] = {}
     dropped: dict[str | None, pd.DatetimeIndex] = {}
     coverage: dict[str | None, pd.Series] = {}
+    early: dict[str | None, pd.DatetimeIndex] = {}
     outside: dict[str | None, int] = {}
     for name, frame in frames.items():  # a handful of assets, not days or bars
-        block, cov, n_outside = _asset_panel(name, frame, sessions[name], step, float(min_coverage))
+        block, cov, n_outside, early_days = _asset_panel(
+            name, frame, sessions[name], step, float(min_coverage)
+        )
         blocks[name] = block
         coverage[name] = cov
+        early[name] = early_days
         dropped[name] = cov.index[(cov < min_coverage).to_numpy()]
         outside[name] = n_outside
         label = name if name is not None else "bars"
@@ -187,6 +197,7 @@ def intraday_panel(
     report = {
         "dropped_days": dropped,
         "coverage": coverage,
+        "early_closes": early,
         "outside_session": outside,
         "unshared_days": unshared,
         "sessions": dict(sessions),
@@ -274,8 +285,9 @@ def _validated_arrays(name: str | None, frame: pd.DataFrame) -> tuple[np.ndarray
 
 def _asset_panel(
     name: str | None, frame: pd.DataFrame, session: Session, step: pd.Timedelta, min_coverage: float
-) -> tuple[pd.DataFrame, pd.Series, int]:
-    """One asset's block of the panel, its per-date coverage and its count of unused bars."""
+) -> tuple[pd.DataFrame, pd.Series, int, pd.DatetimeIndex]:
+    """One asset's block of the panel, its per-date coverage, its count of unused bars and
+    its early-close dates."""
     n_bins = session.n_bins(step)
     labels = session.bin_labels(step)
     columns = [f"{name}{SEP}{lab}" if name is not None else lab for lab in labels]
@@ -320,9 +332,11 @@ def _asset_panel(
 
     values = np.full((days.size, n_bins), np.nan)
     values[row, bin_key % n_bins] = np.log(bin_last / previous)
-    observed = np.bincount(row, minlength=days.size) / n_bins
+    ends = session.session_ends(days)
+    expected = -(-ends // step.value)  # bins that start before the day's close
+    observed = np.bincount(row, minlength=days.size) / expected
     dates = pd.DatetimeIndex((days * NS_PER_DAY).astype("datetime64[ns]"), name="date")
     coverage = pd.Series(observed, index=dates, name="coverage")
     keep = observed >= min_coverage
     block = pd.DataFrame(values[keep], index=dates[keep], columns=columns)
-    return block, coverage, n_outside
+    return block, coverage, n_outside, dates[ends < session.length.value]

@@ -8,6 +8,7 @@ string methods) to name the first offending line.
 
 from __future__ import annotations
 
+import calendar
 import gzip
 import io
 import logging
@@ -15,6 +16,7 @@ import os
 import re
 import warnings
 import zipfile
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -31,7 +33,7 @@ FORMATS = ("histdata", "oanda", "bitstamp", "csv")
 
 _LAYOUTS = {
     "histdata": "no header, ';'-separated 'YYYYMMDD HHMMSS;open;high;low;close;volume' "
-    "(HistData ASCII M1, fixed UTC-5 clock, bar start)",
+    "(HistData ASCII M1, New York wall clock, bar start)",
     "oanda": "header 'time,close,high,low,open,volume' (UTC, bar start)",
     "bitstamp": "header 'date,open,high,low,close' (UTC, bar start)",
     "csv": "header with one time column (timestamp, datetime, time or date) and "
@@ -44,11 +46,22 @@ _TIME_NAMES = ("timestamp", "datetime", "time", "date")
 _OHLC = ("open", "high", "low", "close")
 _UTC = pd.DatetimeTZDtype("ns", "UTC")
 _BAR_START_FORMATS = ("histdata", "oanda", "bitstamp")
-_HISTDATA_UTC_OFFSET = np.int64(5 * 3600 * 10**9)  # EST without daylight saving: UTC-5
+# The clock of HistData stamps, measured from the data (docs/data.md): New York wall time.
+_HISTDATA_TZ = "America/New_York"
+# The generic csv's open may be the previous bar's close (BitMEX), so only its close is
+# held to [low, high]; these sources' open is the bar's first price.
+_OPEN_IN_RANGE_FORMATS = ("histdata", "oanda", "bitstamp")
+_NS_PER_SECOND = 10**9
+_NS_PER_DAY = 86_400 * _NS_PER_SECOND
 _BOM = b"\xef\xbb\xbf"
 _NON_SPACE = re.compile(rb"\S")
 _HISTDATA_LINE = re.compile(r"^\d{8} \d{6};")
-_HISTDATA_TIME_FORMAT = "%Y%m%d %H%M%S"
+_HISTDATA_STAMP = r"^[0-9]{8} [0-9]{6}$"
+# Instrument symbols carried by the sources' file names (HistData, Oanda).
+_SYMBOL_IN_NAME = (
+    re.compile(r"^DAT_ASCII_(?P<symbol>[A-Za-z0-9]+)_M1_\d{4}"),
+    re.compile(r"^oanda-(?P<symbol>[A-Za-z0-9_]+)-\d{4}-\d{1,2}\b"),
+)
 _ISO_TIME = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?(?P<zone>Z|[+-]\d{2}:?\d{2})?$"
 )
@@ -56,10 +69,12 @@ _ISO_TIME = re.compile(
 
 @dataclass(frozen=True)
 class _Source:
-    """One file's bytes (decompressed) and the name used in error messages."""
+    """One file's bytes (decompressed), the name used in error messages, and the instrument
+    symbol its file name carries (HistData and Oanda names do; None otherwise)."""
 
     name: str
     data: bytes
+    symbol: str | None = None
 
 
 @dataclass(frozen=True)
@@ -85,6 +100,7 @@ class _Parsed:
     columns: tuple[str, ...]
     n_header: int
     ignored: tuple[str, ...] = ()
+    tz: str | None = None
 
 
 def read_bars(
@@ -102,15 +118,21 @@ def read_bars(
         directory. A directory is read recursively: every file in it (hidden files and
         folders, whose names start with ``"."``, and ``__MACOSX`` folders excepted) is a
         file of the same instrument. A zip archive's members are read the same way.
+        Files whose names carry an instrument symbol (HistData's
+        ``DAT_ASCII_<SYMBOL>_M1_...``, Oanda's ``oanda-<PAIR>-...``) must all carry the
+        same one.
     format : {"auto", "histdata", "oanda", "bitstamp", "csv"}, default="auto"
         The layout of the files (see ``docs/data.md``). ``"auto"`` detects it from each
         file's first line, never from the file name; all files must share one format.
     tz : str or None, default=None
-        Time zone of naive timestamps in generic ``"csv"`` files (for example
-        ``"America/New_York"``); None means UTC. Timestamps that carry a UTC offset
-        (``Z``, ``-04:00``) are converted with their own offset, and giving ``tz`` for
-        them is an error, as is giving it for the histdata (fixed UTC-5), oanda and
-        bitstamp (UTC) formats, whose clocks are fixed.
+        The clock of naive timestamps, an IANA time zone name, for generic ``"csv"`` and
+        ``"histdata"`` files. None means the format's own: UTC for ``"csv"``, and
+        ``"America/New_York"`` (New York wall time, with daylight saving) for
+        ``"histdata"``, as measured from the files' weekly open and close (``docs/data.md``);
+        ``tz="EST"`` reads HistData's documented fixed UTC-5 instead. Timestamps that
+        carry a UTC offset (``Z``, ``-04:00``) are converted with their own offset, and
+        giving ``tz`` for them is an error, as is giving it for the oanda and bitstamp
+        formats, whose clock is UTC.
     bar_length : str, Timedelta or None, default=None
         Length of one bar, for the formats that stamp the bar's start (histdata, oanda,
         bitstamp): their timestamps are moved forward by it so that the index marks the
@@ -130,16 +152,21 @@ def read_bars(
         HistData's volume field is always 0 (not recorded) and is not returned.
         ``bars.attrs`` holds ``"format"``, ``"files"`` (names in time order),
         ``"duplicates_dropped"`` (exact duplicate rows removed), ``"bar_length"`` (the
-        shift applied, a Timedelta, or None) and ``"ignored_columns"``.
+        shift applied, a Timedelta, or None), ``"ignored_columns"`` and ``"tz"`` (the
+        clock naive stamps were read in; None when the stamps carry UTC offsets).
 
     Raises
     ------
     ValueError
         Naming the file and the 1-based line for unparseable lines, wrong field counts,
-        non-finite or non-positive prices, negative volumes, ``high < low``, timestamps
-        going backwards within a file, and two rows with the same time but different
-        values; also for an empty file or directory, a format that cannot be detected
-        (listing the known layouts) and contradicting parameters.
+        impossible dates and times (``20170230``, second ``61``), non-finite or
+        non-positive prices, negative volumes, ``high < low``, ``close`` (and, except in
+        generic csv files, ``open``) outside ``[low, high]``, timestamps going backwards
+        within a file, and two rows with the same time but different values; a failing
+        last line without a newline is reported as a truncated file. Also for an empty
+        or corrupt (gzip, zip) file, an empty directory, a format that cannot be detected
+        or does not fit the file (listing the known layouts), files of different
+        instruments and contradicting parameters.
     TypeError
         If ``path`` is not a string or path-like.
 
@@ -164,7 +191,17 @@ def read_bars(
 
     fmt = format if format != "auto" else None
     parsed: list[_Parsed] = []
+    named: _Source | None = None
+    clock: str | None = None
     for source in _read_sources(Path(path)):
+        if source.symbol is not None:
+            named = named or source
+            if source.symbol != named.symbol:
+                raise ValueError(
+                    f"{source.name} is named for instrument {source.symbol!r} but "
+                    f"{named.name} for {named.symbol!r}: one input holds one instrument's "
+                    "files; read each instrument separately"
+                )
         spec = _spec_for(source, format)
         if fmt is None:
             fmt = spec.fmt
@@ -173,10 +210,10 @@ def read_bars(
                 f"{source.name} looks like a {spec.fmt!r} file but {parsed[0].name} is "
                 f"{fmt!r}: one instrument's files must share one format"
             )
-        if tz is not None and fmt != "csv":
+        if tz is not None and fmt not in ("csv", "histdata"):
             raise ValueError(
-                f"tz={tz!r} applies only to naive timestamps of generic 'csv' files; "
-                f"{source.name} is {fmt!r} whose clock is fixed ({_LAYOUTS[fmt]})"
+                f"tz={tz!r} applies only to naive timestamps of generic 'csv' and 'histdata' "
+                f"files; {source.name} is {fmt!r} whose clock is UTC ({_LAYOUTS[fmt]})"
             )
         if shift is not None and fmt not in _BAR_START_FORMATS:
             raise ValueError(
@@ -185,6 +222,7 @@ def read_bars(
                 "taken as bar ends: leave bar_length=None"
             )
         parsed.append(_parse(source, spec, tz))
+        clock = clock or parsed[-1].tz
     columns = parsed[0].columns
     for p in parsed[1:]:
         if p.columns != columns:
@@ -206,6 +244,7 @@ def read_bars(
         duplicates_dropped=n_dropped,
         bar_length=shift if fmt in _BAR_START_FORMATS else None,
         ignored_columns=ignored,
+        tz=clock,
     )
     logger.info("read %d %s bars from %d file(s)", len(bars), fmt, len(names))
     return bars
@@ -262,12 +301,21 @@ def _read_sources(path: Path) -> Iterator[_Source]:
         yield from _open(file)
 
 
+def _symbol(name: str) -> str | None:
+    """The instrument symbol a HistData or Oanda file name carries, upper case, or None."""
+    for pattern in _SYMBOL_IN_NAME:
+        match = pattern.match(name)
+        if match:
+            return match["symbol"].upper()
+    return None
+
+
 def _open(file: Path) -> list[_Source]:
     raw = file.read_bytes()
     if raw[:2] == b"\x1f\x8b":
         try:
-            return [_Source(str(file), gzip.decompress(raw))]
-        except (OSError, EOFError) as exc:
+            return [_Source(str(file), gzip.decompress(raw), _symbol(file.name))]
+        except (OSError, EOFError, zlib.error) as exc:
             raise ValueError(f"{file} starts like gzip but cannot be decompressed: {exc}") from exc
     if raw[:4] == b"PK\x03\x04":
         try:
@@ -279,10 +327,12 @@ def _open(file: Path) -> list[_Source]:
                 )
                 if not members:
                     raise ValueError(f"zip archive {file} holds no data files")
-                return [_Source(f"{file}:{m}", archive.read(m)) for m in members]
-        except zipfile.BadZipFile as exc:
+                return [
+                    _Source(f"{file}:{m}", archive.read(m), _symbol(Path(m).name)) for m in members
+                ]
+        except (zipfile.BadZipFile, zlib.error) as exc:
             raise ValueError(f"{file} starts like a zip archive but cannot be read: {exc}") from exc
-    return [_Source(str(file), raw)]
+    return [_Source(str(file), raw, _symbol(file.name))]
 
 
 # --------------------------------------------------------------------------- detection
@@ -302,7 +352,8 @@ def _header(line: str) -> tuple[str, ...]:
     return tuple(c.strip().strip('"').strip().lower() for c in line.split(","))
 
 
-def _detect(source: _Source, line: str) -> str:
+def _recognise(line: str) -> str | None:
+    """The format a file's first line is written in, or None."""
     if _HISTDATA_LINE.match(line):
         return "histdata"
     header = _header(line)
@@ -313,17 +364,42 @@ def _detect(source: _Source, line: str) -> str:
     names = set(header)
     if names & set(_TIME_NAMES) and (set(_OHLC) <= names or "price" in names):
         return "csv"
-    layouts = "\n".join(f"  {name}: {layout}" for name, layout in _LAYOUTS.items())
-    raise ValueError(
-        f"cannot detect the format of {source.name} from its first line {line[:80]!r}; "
-        f"known formats:\n{layouts}\npass format=... if the file is one of them"
-    )
+    return None
+
+
+def _known_layouts() -> str:
+    return "\n".join(f"  {name}: {layout}" for name, layout in _LAYOUTS.items())
 
 
 def _spec_for(source: _Source, format: str) -> _Spec:
     line = _first_line(source)
-    fmt = _detect(source, line) if format == "auto" else format
+    seen = _recognise(line)
+    if format == "auto":
+        if seen is None:
+            raise ValueError(
+                f"cannot detect the format of {source.name} from its first line "
+                f"{line[:80]!r}; known formats:\n{_known_layouts()}\n"
+                "pass format=... if the file is one of them"
+            )
+        return _spec(source, line, seen)
+    try:
+        return _spec(source, line, format)
+    except ValueError as exc:
+        if seen is None or seen == format:
+            raise
+        raise ValueError(
+            f"{exc}; the first line looks like a {seen!r} file: pass format={seen!r} or "
+            "format='auto'"
+        ) from None
+
+
+def _spec(source: _Source, line: str, fmt: str) -> _Spec:
     if fmt == "histdata":
+        if not _HISTDATA_LINE.match(line):
+            raise ValueError(
+                f"{source.name}, line 1: {line[:80]!r} does not fit format='histdata', "
+                f"which expects {_LAYOUTS['histdata']}"
+            )
         return _Spec(
             "histdata", ";", 0, 6, 0, {c: i for i, c in enumerate(_ORDER_HISTDATA[1:5], 1)}
         )
@@ -390,6 +466,23 @@ def _body(data: bytes) -> tuple[int, int]:
     return start, end
 
 
+def _cut_short(data: bytes) -> bool:
+    """Whether the file ends without a newline, as a file cut while written or copied does."""
+    end = len(data)
+    while end and data[end - 1] in b" \t":  # no copy of the file, as rstrip would make
+        end -= 1
+    return end == 0 or data[end - 1] not in b"\r\n"
+
+
+def _at_line(name: str, line: int, message: str, last: bool, cut_short: bool) -> str:
+    if last and cut_short:
+        message += (
+            "; this is the last line and the file does not end with a newline: the file "
+            "looks truncated (cut while it was written or copied)"
+        )
+    return f"{name}, line {line}: {message}"
+
+
 def _parse(source: _Source, spec: _Spec, tz: str | None) -> _Parsed:
     """Parse one file with pyarrow and validate it; errors name the file and line."""
     start, end = _body(source.data)
@@ -399,10 +492,7 @@ def _parse(source: _Source, spec: _Spec, tz: str | None) -> _Parsed:
     time_name = f"f{spec.time_field}"
     names = [f"f{i}" for i in range(spec.n_fields)]
     column_types = {f"f{i}": pa.float64() for i in spec.fields.values()}
-    if spec.fmt == "histdata":
-        column_types[time_name] = pa.timestamp("s")
-    else:
-        column_types[time_name] = pa.string()
+    column_types[time_name] = pa.string()
     try:
         table = pacsv.read_csv(
             pa.BufferReader(pa.py_buffer(data)),
@@ -413,7 +503,6 @@ def _parse(source: _Source, spec: _Spec, tz: str | None) -> _Parsed:
             convert_options=pacsv.ConvertOptions(
                 column_types=column_types,
                 include_columns=[time_name, *(f"f{i}" for i in spec.fields.values())],
-                timestamp_parsers=[_HISTDATA_TIME_FORMAT],
                 strings_can_be_null=False,
                 quoted_strings_can_be_null=False,
             ),
@@ -429,20 +518,92 @@ def _parse(source: _Source, spec: _Spec, tz: str | None) -> _Parsed:
         if col.null_count:
             raise _diagnose(source, spec, data, "a value column holds empty or NaN fields")
         values[j] = col.to_numpy()
-    time_col = table.column(time_name)
+    time_col = table.column(time_name).combine_chunks()
     if spec.fmt == "histdata":
-        times = time_col.cast(pa.timestamp("ns")).to_numpy().view(np.int64) + _HISTDATA_UTC_OFFSET
+        clock = tz or _HISTDATA_TZ
+        times = _localize(
+            source, spec, _histdata_wall_ns(source, spec, data, time_col), time_col, clock
+        )
     else:
-        times = _iso_times(source, spec, data, time_col, tz)
-    _validate(source.name, spec.n_header, times, values, columns)
-    return _Parsed(source.name, times, values, columns, spec.n_header, spec.ignored)
+        times, clock = _iso_times(source, spec, data, time_col, tz)
+    _validate(source.name, spec, times, values, columns, _cut_short(source.data))
+    return _Parsed(source.name, times, values, columns, spec.n_header, spec.ignored, clock)
+
+
+_MONTH_DAYS = np.array([31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31], dtype=np.int64)
+
+
+def _histdata_stamps(chars: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Wall-clock int64 nanoseconds of ``YYYYMMDD HHMMSS`` stamps given as an (n, 15) byte array.
+
+    Returns the times, which rows are well formed (15 characters, digits and one space) and
+    which well-formed rows are impossible dates or times (30 February, second 61). The day
+    number is Hinnant's ``days_from_civil`` (proleptic Gregorian calendar), in integers.
+    """
+    # One row per character position (reductions over a long axis are fast); the uint8
+    # subtraction wraps below "0", so any character that is not a digit becomes > 9.
+    digits = np.ascontiguousarray(chars.T) - np.uint8(ord("0"))
+    formed = (np.delete(digits, 8, axis=0).max(axis=0) <= 9) & (chars[:, 8] == ord(" "))
+
+    def number(first: int, last: int) -> np.ndarray:
+        value = digits[first].astype(np.int64)
+        for k in range(first + 1, last):  # at most four digits
+            value = value * 10 + digits[k]
+        return value
+
+    year, month, day = number(0, 4), number(4, 6), number(6, 8)
+    hour, minute, second = number(9, 11), number(11, 13), number(13, 15)
+    leap = (year % 4 == 0) & ((year % 100 != 0) | (year % 400 == 0))
+    valid_month = (month >= 1) & (month <= 12)
+    month_days = _MONTH_DAYS[np.where(valid_month, month, 1) - 1] + (leap & (month == 2))
+    impossible = formed & (
+        ~valid_month | (day < 1) | (day > month_days) | (hour > 23) | (minute > 59) | (second > 59)
+    )
+    y = year - (month <= 2)
+    era = y // 400
+    yoe = y - era * 400
+    doy = (153 * (month + np.where(month > 2, -3, 9)) + 2) // 5 + day - 1
+    days = era * 146_097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 719_468
+    seconds = hour * 3600 + minute * 60 + second
+    return days * _NS_PER_DAY + seconds * _NS_PER_SECOND, formed, impossible
+
+
+def _histdata_wall_ns(source: _Source, spec: _Spec, data: memoryview, col: pa.Array) -> np.ndarray:
+    """``YYYYMMDD HHMMSS`` stamps to int64 wall-clock nanoseconds; impossible dates are errors.
+
+    Parsed digit by digit rather than with ``strptime``, which rolls 30 February over to
+    2 March and second 61 into the next minute.
+    """
+    n = len(col)
+    offsets = np.frombuffer(col.buffers()[1], dtype=np.int32, count=n + 1, offset=4 * col.offset)
+    if not (np.diff(offsets) == 15).all():
+        raise _diagnose(source, spec, data, "a timestamp is not 'YYYYMMDD HHMMSS'")
+    chars = np.frombuffer(col.buffers()[2], dtype=np.uint8)[offsets[0] : offsets[-1]]
+    wall, formed, impossible = _histdata_stamps(chars.reshape(n, 15))
+    if not formed.all() or impossible.any():
+        raise _diagnose(source, spec, data, "a timestamp is not a possible date and time")
+    return wall
+
+
+def _impossible(stamp: str) -> str:
+    """Why a well-formed ``YYYYMMDD HHMMSS`` stamp is not a date and time."""
+    year, month, day = int(stamp[:4]), int(stamp[4:6]), int(stamp[6:8])
+    hour, minute, second = int(stamp[9:11]), int(stamp[11:13]), int(stamp[13:15])
+    if not 1 <= month <= 12:
+        return f"month {month} does not exist"
+    if not 1 <= day <= calendar.monthrange(year, month)[1]:
+        return f"day {day} does not exist in {calendar.month_name[month]} {year}"
+    if hour > 23:
+        return f"hour {hour} does not exist"
+    if minute > 59:
+        return f"minute {minute} does not exist"
+    return f"second {second} does not exist"
 
 
 def _iso_times(
-    source: _Source, spec: _Spec, data: memoryview, col: pa.ChunkedArray, tz
-) -> np.ndarray:
-    """ISO 8601 strings to int64 UTC nanoseconds; offsets honoured, naive ones put in ``tz``."""
-    col = col.combine_chunks()
+    source: _Source, spec: _Spec, data: memoryview, col: pa.Array, tz
+) -> tuple[np.ndarray, str | None]:
+    """ISO 8601 strings to int64 UTC nanoseconds and the clock of naive ones (None if aware)."""
     try:
         aware = col.cast(pa.timestamp("ns", tz="UTC"))
     except pa.ArrowInvalid:
@@ -453,15 +614,20 @@ def _iso_times(
                 f"{source.name}: timestamps carry UTC offsets (line {spec.n_header + 1}: "
                 f"{col[0].as_py()!r}), so tz={tz!r} contradicts them; leave tz=None"
             )
-        return aware.to_numpy().view(np.int64)
+        return aware.to_numpy().view(np.int64), None
     try:
         naive = col.cast(pa.timestamp("ns"))
     except pa.ArrowInvalid as exc:
         raise _diagnose(source, spec, data, str(exc)) from None
-    times = naive.to_numpy().view(np.int64)
-    if tz is None or tz == "UTC":
-        return times
-    local = pd.DatetimeIndex(times.view("datetime64[ns]")).tz_localize(
+    clock = tz or "UTC"
+    return _localize(source, spec, naive.to_numpy().view(np.int64), col, clock), clock
+
+
+def _localize(source: _Source, spec: _Spec, wall: np.ndarray, col: pa.Array, tz: str) -> np.ndarray:
+    """Wall-clock nanoseconds in ``tz`` to UTC; a time a clock change skips or repeats is an error."""
+    if tz == "UTC":
+        return wall
+    local = pd.DatetimeIndex(wall.view("datetime64[ns]")).tz_localize(
         tz, ambiguous="NaT", nonexistent="NaT"
     )
     bad = np.flatnonzero(local.isna())
@@ -475,11 +641,8 @@ def _iso_times(
     return local.tz_convert("UTC").asi8
 
 
-def _validate(name: str, n_header: int, times, values, columns) -> None:
+def _validate(name: str, spec: _Spec, times, values, columns, cut_short: bool) -> None:
     """Vectorised checks of one file's rows (``values`` is column-first); report the first bad line."""
-
-    def line(r) -> int:
-        return n_header + int(r) + 1
 
     def first(mask) -> int | None:
         hits = np.flatnonzero(mask)
@@ -501,25 +664,39 @@ def _validate(name: str, n_header: int, times, values, columns) -> None:
         r = first(h < lo)
         if r is not None:
             bad_rows.append((r, f"high {float(h[r])} is below low {float(lo[r])}"))
+        inside = ("open", "close") if spec.fmt in _OPEN_IN_RANGE_FORMATS else ("close",)
+        for column in inside:
+            v = values[columns.index(column)]
+            r = first((v > h) | (v < lo))
+            if r is not None:
+                bad_rows.append(
+                    (
+                        r,
+                        f"{column} {float(v[r])} is outside [low, high] = "
+                        f"[{float(lo[r])}, {float(h[r])}]",
+                    )
+                )
     r = first(np.diff(times) < 0)
     if r is not None:
         t = pd.to_datetime(times[[r, r + 1]], unit="ns")
         bad_rows.append(
             (
                 r + 1,
-                f"timestamp {t[1]} is earlier than {t[0]} on line {line(r)} (timestamps must "
-                "not go backwards within a file; times shown in UTC as stamped)",
+                f"timestamp {t[1]} is earlier than {t[0]} on line {spec.n_header + r + 1} "
+                "(timestamps must not go backwards within a file; times shown in UTC)",
             )
         )
     if bad_rows:
         r, message = min(bad_rows, key=lambda p: p[0])
-        raise ValueError(f"{name}, line {line(r)}: {message}")
+        raise ValueError(
+            _at_line(name, spec.n_header + r + 1, message, r == times.size - 1, cut_short)
+        )
 
 
 def _diagnose(source: _Source, spec: _Spec, data: memoryview, reason: str) -> ValueError:
     """Find the first bad line of a file the fast parser rejected (vectorised, slow path)."""
     text = bytes(data).decode("utf-8", errors="replace")
-    lines = pd.Series(text.split("\n")[spec.n_header :])
+    lines = pd.Series(text.split("\n")[spec.n_header :], dtype=object)
     lines = lines.str.rstrip("\r")
     offset = spec.n_header + 1
     problems: list[tuple[int, str]] = []
@@ -540,30 +717,39 @@ def _diagnose(source: _Source, spec: _Spec, data: memoryview, reason: str) -> Va
             )
         )
     ok = counts == spec.n_fields
+    fields = parts.where(ok, pd.Series([[""] * spec.n_fields] * len(parts), index=parts.index))
     for name, i in spec.fields.items():
-        text = parts.str[i].str.strip()
+        text = fields.str[i].astype(object).str.strip()
         number = pd.to_numeric(text.where(ok, "0"), errors="coerce").to_numpy()
         bad = np.flatnonzero(np.isnan(number))
         if bad.size:
             r = int(bad[0])
             problems.append((r, f"column {name!r}: {text[r]!r} is not a finite number"))
-    stamps = parts.str[spec.time_field].str.strip().where(ok, None)
+    stamps = fields.str[spec.time_field].astype(object).str.strip().where(ok, None)
     problems.extend(_bad_times(stamps, spec))
 
     if not problems:
         return ValueError(f"{source.name} could not be read as {spec.fmt!r}: {reason}")
     r, message = min(problems, key=lambda p: p[0])
-    return ValueError(f"{source.name}, line {r + offset}: {message}")
+    return ValueError(
+        _at_line(source.name, r + offset, message, r == len(lines) - 1, _cut_short(source.data))
+    )
 
 
 def _bad_times(stamps: pd.Series, spec: _Spec) -> list[tuple[int, str]]:
     valid = stamps.notna().to_numpy()
     if spec.fmt == "histdata":
-        parsed = pd.to_datetime(stamps, format=_HISTDATA_TIME_FORMAT, errors="coerce")
-        bad = np.flatnonzero(valid & parsed.isna().to_numpy())
-        if bad.size:
-            r = int(bad[0])
+        matched = stamps.str.match(_HISTDATA_STAMP).fillna(False).to_numpy(dtype=bool)
+        unread = np.flatnonzero(valid & ~matched)
+        if unread.size:
+            r = int(unread[0])
             return [(r, f"cannot read timestamp {stamps[r]!r}, expected 'YYYYMMDD HHMMSS'")]
+        good = np.flatnonzero(matched)
+        chars = np.frombuffer("".join(stamps.iloc[good]).encode("ascii"), dtype=np.uint8)
+        _, _, impossible = _histdata_stamps(chars.reshape(good.size, 15))
+        if impossible.any():
+            r = int(good[np.flatnonzero(impossible)[0]])
+            return [(r, f"timestamp {stamps[r]!r} is impossible: {_impossible(stamps[r])}")]
         return []
     problems = []
     match = stamps.str.extract(_ISO_TIME.pattern, expand=True)

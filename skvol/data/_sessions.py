@@ -12,7 +12,16 @@ the reference for the session's first return). Session dates whose weekday is no
 ``weekdays`` have no session; a timestamp in no session is outside all of them.
 
 Local times follow the IANA time zone ``tz`` including daylight saving: the
-``"us_equity"`` session is 09:30-16:00 New York time in winter and in summer. Clock
+``"us_equity"`` session is 09:30-16:00 New York time in winter and in summer.
+
+A session may follow an exchange ``calendar`` (an ``exchange_calendars`` code such as
+``"XNYS"``, the New York Stock Exchange, which ``"us_equity"`` uses): only the calendar's
+sessions trade, so holidays have no session (their bars are outside all sessions), and on
+an early close (13:00 New York before Independence Day, after Thanksgiving and before
+Christmas) the session ends at the calendar's close, so the day is a full day with fewer
+bins. Late opens are not modelled (the NYSE had none from 2000 to 2017). The library is
+imported the first time a calendar is needed (it takes about a second), not with
+``skvol.data``; calendars are built once per year range and cached. Clock
 changes in the named sessions always fall outside trading (US clocks change at 02:00 on
 Sundays). For a custom session whose interval contains a clock change, positions within
 the session are wall-clock positions: the skipped hour has no observations and the
@@ -22,6 +31,7 @@ repeated hour maps onto the same wall-clock positions as the first pass.
 from __future__ import annotations
 
 import datetime as _dt
+import functools
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -75,6 +85,12 @@ class Session:
         IANA time zone of ``start`` and ``end`` (daylight saving aware).
     weekdays : tuple of int, default=(0, 1, 2, 3, 4, 5, 6)
         Weekdays (Monday = 0) of the session *dates* that have a session.
+    calendar : str or None, default=None
+        An ``exchange_calendars`` code (``"XNYS"``, ``"XLON"``, ...): a session date
+        trades only if it is one of the calendar's sessions (and its weekday is in
+        ``weekdays``), and it ends at the calendar's close when that is earlier than
+        ``end`` (an early close). None: every date of ``weekdays`` trades, to ``end``.
+        The code is checked the first time the calendar is used.
 
     Attributes
     ----------
@@ -98,6 +114,7 @@ class Session:
     end: str
     tz: str = "UTC"
     weekdays: tuple[int, ...] = field(default=ALL_WEEKDAYS)
+    calendar: str | None = None
 
     def __post_init__(self) -> None:
         start = _parse_clock(self.start, "start")
@@ -119,6 +136,11 @@ class Session:
         if not weekdays or weekdays[0] < 0 or weekdays[-1] > 6:
             raise ValueError(
                 f"Session weekdays must be a non-empty set of 0 (Monday) to 6, got {self.weekdays!r}"
+            )
+        if self.calendar is not None and (not isinstance(self.calendar, str) or not self.calendar):
+            raise TypeError(
+                f"Session calendar must be an exchange_calendars code such as 'XNYS' or None, "
+                f"got {self.calendar!r}"
             )
         object.__setattr__(self, "start", f"{start // 60:02d}:{start % 60:02d}")
         object.__setattr__(self, "end", f"{end // 60:02d}:{end % 60:02d}")
@@ -192,9 +214,66 @@ class Session:
             (day + _EPOCH_WEEKDAY) % 7
         ]
         is_open = (x % NS_PER_DAY == 0) & trading[(open_day + _EPOCH_WEEKDAY) % 7]
+        if self.calendar is not None and utc_ns.size:
+            lo, hi = int(min(day.min(), open_day.min())), int(max(day.max(), open_day.max()))
+            days, ends = self._calendar_days(lo, hi)
+            inside = np.flatnonzero(in_session)
+            pos = np.searchsorted(days, day[inside])
+            listed = pos < days.size
+            listed[listed] = days[pos[listed]] == day[inside][listed]
+            listed[listed] = offset[inside][listed] <= ends[pos[listed]]
+            in_session[inside] = listed
+            opens = np.flatnonzero(is_open)
+            is_open[opens] = np.isin(open_day[opens], days)
         return SessionLocation(
             day=day, offset=offset, in_session=in_session, open_day=open_day, is_open=is_open
         )
+
+    def _calendar_days(self, lo: int, hi: int) -> tuple[np.ndarray, np.ndarray]:
+        """The calendar's session dates in ``[lo, hi]`` (int64 day codes) and each one's end.
+
+        Ends are nanoseconds after the session start: ``length``, or less on an early close.
+        """
+        first = int(np.datetime64(lo, "D").astype("datetime64[Y]").astype(int)) + 1970
+        last = int(np.datetime64(hi, "D").astype("datetime64[Y]").astype(int)) + 1970
+        days, closes = _calendar_schedule(self.calendar, first, last)
+        starts = days * NS_PER_DAY + self._start_minute * NS_PER_MINUTE
+        ends = np.minimum(closes + _utc_offsets_ns(closes, self.tz) - starts, self.length.value)
+        keep = (days >= lo) & (days <= hi)
+        return days[keep], ends[keep]
+
+    def session_ends(self, days: np.ndarray) -> np.ndarray:
+        """When each session date ends, in nanoseconds after the session start.
+
+        ``length`` for an ordinary day; less on a calendar's early close.
+
+        Parameters
+        ----------
+        days : ndarray of int64
+            Session dates (days since 1970-01-01) that trade.
+
+        Returns
+        -------
+        ndarray of int64
+
+        Examples
+        --------
+        >>> import numpy as np, pandas as pd
+        >>> from skvol.data import get_session
+        >>> days = np.array(["2017-11-22", "2017-11-24"], dtype="datetime64[D]").astype(np.int64)
+        >>> [str(pd.Timedelta(int(e))) for e in get_session("us_equity").session_ends(days)]
+        ['0 days 06:30:00', '0 days 03:30:00']
+        """
+        days = np.asarray(days, dtype=np.int64)
+        ends = np.full(days.shape, self.length.value, dtype=np.int64)
+        if self.calendar is None or days.size == 0:
+            return ends
+        listed, listed_ends = self._calendar_days(int(days.min()), int(days.max()))
+        pos = np.searchsorted(listed, days)
+        found = pos < listed.size
+        found[found] = listed[pos[found]] == days[found]
+        ends[found] = listed_ends[pos[found]]
+        return ends
 
 
 @dataclass(frozen=True)
@@ -223,6 +302,29 @@ class SessionLocation:
     in_session: np.ndarray
     open_day: np.ndarray
     is_open: np.ndarray
+
+
+@functools.lru_cache(maxsize=32)
+def _calendar_schedule(code: str, first_year: int, last_year: int) -> tuple[np.ndarray, np.ndarray]:
+    """Session dates (int64 day codes) and closes (UTC int64 ns) of an exchange calendar."""
+    import exchange_calendars  # about a second to import: only when a calendar is used
+
+    try:
+        calendar = exchange_calendars.get_calendar(
+            code, start=f"{first_year}-01-01", end=f"{last_year}-12-31"
+        )
+    except exchange_calendars.errors.InvalidCalendarName:
+        raise ValueError(
+            f"Session calendar={code!r} is not an exchange_calendars code (such as 'XNYS'; "
+            "see exchange_calendars.get_calendar_names())"
+        ) from None
+    except (ValueError, exchange_calendars.errors.CalendarError) as exc:
+        raise ValueError(
+            f"Session calendar={code!r} cannot cover {first_year}-{last_year}: {exc}"
+        ) from None
+    days = pd.DatetimeIndex(calendar.sessions).as_unit("ns").asi8 // NS_PER_DAY
+    closes = pd.DatetimeIndex(calendar.closes).as_unit("ns").asi8
+    return days, closes
 
 
 def _utc_offsets_ns(utc_ns: np.ndarray, tz: str) -> np.ndarray:
@@ -260,13 +362,16 @@ SESSIONS = MappingProxyType(
     {
         "24h": Session("00:00", "24:00", "UTC", ALL_WEEKDAYS),
         "fx": Session("17:00", "17:00", "America/New_York", MONDAY_TO_FRIDAY),
-        "us_equity": Session("09:30", "16:00", "America/New_York", MONDAY_TO_FRIDAY),
+        "us_equity": Session(
+            "09:30", "16:00", "America/New_York", MONDAY_TO_FRIDAY, calendar="XNYS"
+        ),
     }
 )
 """The named sessions: ``"24h"`` (UTC calendar days, every day), ``"fx"`` (17:00 New
 York roll, the session dated D runs from 17:00 on D-1 to 17:00 on D, Monday to Friday, so
-Friday 17:00 to Sunday 17:00 has no session) and ``"us_equity"`` (09:30-16:00 New York,
-Monday to Friday; exchange holidays are not modelled: a day without bars has no row)."""
+Friday 17:00 to Sunday 17:00 has no session) and ``"us_equity"`` (09:30-16:00 New York on
+the New York Stock Exchange's calendar ``"XNYS"``: its holidays have no session and its
+early closes end at 13:00)."""
 
 
 def get_session(session: str | Session) -> Session:

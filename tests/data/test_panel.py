@@ -10,7 +10,7 @@ import pickle
 import numpy as np
 import pandas as pd
 import pytest
-from test_sessions import reference_locate
+from test_sessions import reference_length, reference_locate
 
 from skvol.data import Session, get_session, intraday_panel, read_bars
 
@@ -50,7 +50,8 @@ def reference_panel(bars, session, freq_minutes, min_coverage, name=None):
         for k in sorted(record["bins"]):
             values[k] = math.log(record["bins"][k] / previous)
             previous = record["bins"][k]
-        if len(record["bins"]) / n_bins < min_coverage:
+        n_expected = math.ceil(reference_length(session, day) / step)
+        if len(record["bins"]) / n_expected < min_coverage:
             dropped.append(pd.Timestamp(day))
         else:
             rows[pd.Timestamp(day)] = values
@@ -75,6 +76,9 @@ def random_bars(session_name, start, end, n, seed, extra=()):
     [
         ("us_equity", "2017-03-06", "2017-03-17", 5),  # US clocks change on 2017-03-12
         ("us_equity", "2017-10-30", "2017-11-10", 15),  # and on 2017-11-05
+        # NYSE holidays (4 July, 23 November) and early closes (3 July, 24 November)
+        ("us_equity", "2017-06-28", "2017-07-08", 5),
+        ("us_equity", "2017-11-20", "2017-11-29", 65),  # early close: 3.2 bins
         ("fx", "2017-03-08", "2017-03-16", 30),
         ("fx", "2017-11-01", "2017-11-09", 60),
         ("24h", "2016-12-29", "2017-01-04", 5),
@@ -85,6 +89,8 @@ def random_bars(session_name, start, end, n, seed, extra=()):
     ids=[
         "equity-spring",
         "equity-autumn",
+        "equity-july",
+        "equity-thanksgiving",
         "fx-spring",
         "fx-autumn",
         "24h",
@@ -102,6 +108,10 @@ def test_panel_matches_reference_loop(session, start, end, freq):
         pd.Timestamp("2017-03-10 17:00", tz=tz),  # fx: Friday's last bin
         pd.Timestamp("2017-03-11 12:00", tz=tz),  # weekend
         pd.Timestamp("2017-01-01 00:00", tz=tz),  # 24h: a day's end and the next one's opening
+        pd.Timestamp("2017-07-03 13:00", tz=tz),  # us_equity early close: the last bar
+        pd.Timestamp("2017-07-03 13:01", tz=tz),  # after it: outside
+        pd.Timestamp("2017-07-04 09:30", tz=tz),  # a holiday: not an opening price
+        pd.Timestamp("2017-11-24 13:00", tz=tz),
     ]
     bars = random_bars(session, start, end, 4000, seed=freq, extra=edges)
     panel = intraday_panel(bars, freq=f"{freq}min", session=session, asset="X", min_coverage=0.3)
@@ -312,10 +322,13 @@ def test_btc_file_row_sums_equal_daily_log_return(shared_data):
 def test_nyse_sample_row_sums_equal_open_to_close(shared_data, name):
     bars = read_bars(shared_data / "nyse_sample_1min" / name)
     panel = intraday_panel(bars, freq="5min", session="us_equity", asset="S")
-    # The sample's 22 dates include 10 weekend dates (the R package's sample dates are
-    # synthetic): us_equity trades Monday to Friday, so their bars are reported.
-    assert panel.shape == (12, 78)
-    assert panel.attrs["outside_session"]["S"] == 10 * 391
+    # The sample's 22 dates include 10 weekend dates and Labor Day, 2001-09-03 (the R
+    # package's sample dates are synthetic): us_equity trades on NYSE sessions, so their
+    # bars are reported.
+    assert panel.shape == (11, 78)
+    assert pd.Timestamp("2001-09-03") not in panel.index
+    assert panel.attrs["outside_session"]["S"] == 11 * 391
+    assert panel.attrs["early_closes"]["S"].empty
     assert panel.notna().all().all()
     _check_row_sums(panel, bars, "us_equity", "S__")
     every_day = Session("09:30", "16:00", "America/New_York", range(7))
@@ -328,3 +341,47 @@ def test_nyse_sample_row_sums_equal_open_to_close(shared_data, name):
     assert all_days.loc[day].sum() == pytest.approx(
         math.log(closes.iloc[-1] / closes.iloc[0]), abs=1e-12
     )
+
+
+def test_us_equity_holidays_and_early_closes():
+    # Every minute of 3-6 July 2017 from 09:30 to 16:00 New York: Monday 3 July closes at
+    # 13:00, Tuesday 4 July is Independence Day.
+    days = ["2017-07-03", "2017-07-04", "2017-07-05", "2017-07-06"]
+    local = pd.DatetimeIndex(
+        [t for d in days for t in pd.date_range(f"{d} 09:30", f"{d} 16:00", freq="1min")]
+    ).tz_localize("America/New_York")
+    bars = make_bars(local.tz_convert("UTC"), 100 + np.arange(len(local)) * 0.01)
+    panel = intraday_panel(bars, freq="5min", session="us_equity", asset="SPX")
+    assert panel.index.tolist() == [
+        pd.Timestamp(d) for d in ("2017-07-03", "2017-07-05", "2017-07-06")
+    ]
+    assert panel.attrs["early_closes"]["SPX"].tolist() == [pd.Timestamp("2017-07-03")]
+    assert panel.attrs["dropped_days"]["SPX"].empty
+    coverage = panel.attrs["coverage"]["SPX"]
+    assert coverage.index.tolist() == panel.index.tolist() and (coverage == 1.0).all()
+    early = panel.loc["2017-07-03"]
+    assert early.notna().sum() == 42 and early.last_valid_index() == "SPX__1300"
+    assert early.sum() == pytest.approx(math.log(bars["close"].iloc[210] / bars["close"].iloc[0]))
+    # 13:01-16:00 of the early close and the whole holiday are outside the session
+    assert panel.attrs["outside_session"]["SPX"] == 180 + 391
+    # A weekday-only session sees the holiday as a day and the early close as a short one.
+    weekdays = Session("09:30", "16:00", "America/New_York", (0, 1, 2, 3, 4))
+    plain = intraday_panel(bars, freq="5min", session=weekdays, asset="SPX")
+    assert len(plain) == 4 and plain.attrs["early_closes"]["SPX"].empty
+
+
+@pytest.mark.realdata
+def test_eurusd_histdata_fx_session_keeps_every_summer_friday_bar(shared_data):
+    bars = read_bars(shared_data / "eurusd_histdata")
+    panel = intraday_panel(bars, freq="5min", session="fx", asset="EURUSD")
+    assert panel.shape == (129, 288)
+    # On the New York clock every bar is inside an fx session; read as fixed UTC-5, the
+    # last hour of every summer Friday (955 bars, 20 Fridays) falls after 17:00.
+    assert panel.attrs["outside_session"]["EURUSD"] == 0
+    fixed = intraday_panel(read_bars(shared_data / "eurusd_histdata", tz="EST"), session="fx")
+    assert fixed.attrs["outside_session"][None] == 955
+    coverage = panel.attrs["coverage"]["EURUSD"]
+    # 2017-01-02 opens at 02:00 after the New Year holiday; every other date is complete.
+    assert panel.attrs["dropped_days"]["EURUSD"].tolist() == [pd.Timestamp("2017-01-02")]
+    fridays = coverage[coverage.index.dayofweek == 4]
+    assert len(fridays) == 26 and (fridays == 1.0).all()

@@ -64,12 +64,17 @@ def test_histdata_folder_acceptance(shared_data):
 def test_histdata_file_matches_a_plain_pandas_reference(shared_data):
     file = shared_data / "eurusd_histdata" / "DAT_ASCII_EURUSD_M1_201703.csv"
     ref = pd.read_csv(file, sep=";", header=None, names=["t", "open", "high", "low", "close", "v"])
-    # EST without daylight saving is UTC-5; the stamp is the bar start, the bar is one minute
-    stamps = pd.to_datetime(ref["t"], format="%Y%m%d %H%M%S") + pd.Timedelta("5h") + MINUTE
+    # New York wall clock (US daylight saving starts on 2017-03-12 inside this file); the
+    # stamp is the bar start, the bar is one minute.
+    local = pd.DatetimeIndex(pd.to_datetime(ref["t"], format="%Y%m%d %H%M%S"))
+    stamps = local.tz_localize("America/New_York").tz_convert("UTC") + MINUTE
     expected = ref[["open", "high", "low", "close"]].set_index(
-        pd.DatetimeIndex(stamps, name="timestamp").tz_localize("UTC").as_unit("ns")
+        pd.DatetimeIndex(stamps, name="timestamp").as_unit("ns")
     )
     pd.testing.assert_frame_equal(read_bars(file), expected)
+    # HistData's documented fixed UTC-5 clock, on request
+    fixed = (local + pd.Timedelta("5h") + MINUTE).tz_localize("UTC").as_unit("ns")
+    np.testing.assert_array_equal(read_bars(file, tz="EST").index.asi8, fixed.asi8)
 
 
 @pytest.mark.realdata
@@ -153,13 +158,29 @@ def test_detection_uses_content_not_file_names(tmp_path):
     assert read_bars(hist).attrs["format"] == "histdata"
 
 
-def test_histdata_clock_is_fixed_utc_minus_5_in_summer_too(tmp_path):
-    # no daylight saving: a July 09:30 EST-clock stamp is 14:30 UTC, bar end 14:31
-    file = write(
-        tmp_path / "x",
+def test_histdata_clock_is_new_york_by_default_and_a_parameter(tmp_path):
+    winter = write(tmp_path / "w", HISTDATA_LINES[:2])
+    summer = write(
+        tmp_path / "s",
         ["20170703 093000;1.1;1.2;1.0;1.1;0", "20170703 093100;1.1;1.2;1.0;1.1;0"],
     )
-    assert read_bars(file).index[0] == pd.Timestamp("2017-07-03 14:31", tz="UTC")
+    # New York wall clock (the measured default): 09:30 EDT is 13:30 UTC, bar end 13:31;
+    # 02:00 EST is 07:00 UTC.
+    assert read_bars(summer).index[0] == pd.Timestamp("2017-07-03 13:31", tz="UTC")
+    assert read_bars(summer).attrs["tz"] == "America/New_York"
+    assert read_bars(winter).index[0] == pd.Timestamp("2017-01-02 07:01", tz="UTC")
+    # HistData's documented clock, fixed UTC-5 all year: 09:30 EST is 14:30 UTC in July too.
+    assert read_bars(summer, tz="EST").index[0] == pd.Timestamp("2017-07-03 14:31", tz="UTC")
+    assert read_bars(winter, tz="EST").index[0] == pd.Timestamp("2017-01-02 07:01", tz="UTC")
+    assert read_bars(summer, tz="UTC").index[0] == pd.Timestamp("2017-07-03 09:31", tz="UTC")
+
+
+def test_histdata_local_time_skipped_by_the_clock_change(tmp_path):
+    # 02:30 on 2017-03-12 does not exist in New York (the FX market is shut then)
+    file = write(tmp_path / "x", ["20170312 013000;1;1;1;1;0", "20170312 023000;1;1;1;1;0"])
+    with pytest.raises(ValueError, match=r"x, line 2: local time '20170312 023000' does not"):
+        read_bars(file)
+    assert len(read_bars(file, tz="EST")) == 2
 
 
 def test_explicit_bar_length(tmp_path):
@@ -443,3 +464,225 @@ def test_nonexistent_local_time(tmp_path):
         ValueError, match=r"x.csv, line 3: local time '2017-03-12 02:30' does not exist"
     ):
         read_bars(file, tz="America/New_York")
+
+
+# ----------------------------------------------------------------------------- issue 12
+
+
+@pytest.mark.parametrize(
+    ("stamp", "reason"),
+    [
+        ("20170230 000000", "day 30 does not exist in February 2017"),
+        ("20170229 120000", "day 29 does not exist in February 2017"),  # 2017 is no leap year
+        ("20170102 020061", "second 61 does not exist"),
+        ("20170102 026000", "minute 60 does not exist"),
+        ("20170102 240000", "hour 24 does not exist"),
+        ("20171302 020000", "month 13 does not exist"),
+        ("20170100 020000", "day 0 does not exist in January 2017"),
+    ],
+)
+def test_histdata_impossible_dates_are_errors_not_re_dated(tmp_path, stamp, reason):
+    # strptime-style parsers read 20170230 as 2 March and second 61 as the next minute
+    lines = [*HISTDATA_LINES[:2], f"{stamp};1.05;1.06;1.04;1.05;0", HISTDATA_LINES[2]]
+    file = write(tmp_path / "dates.csv", lines)
+    with pytest.raises(ValueError) as info:
+        read_bars(file)
+    assert str(info.value) == (f"{file}, line 3: timestamp {stamp!r} is impossible: {reason}")
+
+
+def test_histdata_leap_day_is_a_date(tmp_path):
+    file = write(tmp_path / "x", ["20160229 235900;1;1;1;1;0", "20160301 000000;1;1;1;1;0"])
+    assert read_bars(file).index[0] == pd.Timestamp("2016-03-01 05:00", tz="UTC")
+
+
+def test_truncated_bitstamp_last_line_is_reported_not_kept(tmp_path):
+    # the file was cut inside the last field: 13890.43 became 138, a -4.6 log return
+    text = BITSTAMP.read_text().rstrip("\n")
+    good_close = text.rsplit(",", 1)[1]
+    cut = tmp_path / "2017.csv"
+    cut.write_text(text[: -len(good_close) + 2])
+    n_lines = len(text.splitlines())
+    with pytest.raises(ValueError) as info:
+        read_bars(cut)
+    message = str(info.value)
+    assert message.startswith(f"{cut}, line {n_lines}: close {float(good_close[:2])} is outside")
+    assert "the file looks truncated" in message
+    # the same bad row with a final newline is an error too, without the truncation hint
+    cut.write_text(text[: -len(good_close) + 2] + "\n")
+    with pytest.raises(ValueError, match=f"line {n_lines}: close .* is outside") as info:
+        read_bars(cut)
+    assert "looks truncated" not in str(info.value)
+
+
+def test_last_line_cut_in_its_fields_is_reported_as_truncated(tmp_path):
+    file = tmp_path / "cut.csv"
+    file.write_text(
+        "timestamp,open,high,low,close\n2017-01-03T10:00:00Z,1.5,1.6,1.4,1.5\n2017-01-03T10:01:00Z,1.5,1."
+    )
+    with pytest.raises(
+        ValueError, match=r"cut.csv, line 3: 3 fields, expected 5 .*looks truncated"
+    ):
+        read_bars(file)
+
+
+@pytest.mark.parametrize(
+    ("fmt", "row", "message"),
+    [
+        ("oanda", "2017-01-02 23:09:00,1.0471,1.0470,1.0465,1.0466,5", "close 1.0471 is outside"),
+        ("oanda", "2017-01-02 23:09:00,1.0466,1.0470,1.0465,1.0464,5", "open 1.0464 is outside"),
+        ("histdata", "20170102 020300;1.05;1.06;1.04;1.07;0", "close 1.07 is outside"),
+        ("histdata", "20170102 020300;1.03;1.06;1.04;1.05;0", "open 1.03 is outside"),
+        ("csv", "2017-01-03T10:02:00Z,1.5,1.6,1.4,1.3", "close 1.3 is outside"),
+    ],
+)
+def test_open_and_close_must_lie_within_low_high(tmp_path, fmt, row, message):
+    head = {
+        "oanda": OANDA.read_text().splitlines()[:3],
+        "histdata": HISTDATA_LINES[:2],
+        "csv": ["timestamp,open,high,low,close", "2017-01-03T10:00:00Z,1.5,1.6,1.4,1.5"],
+    }[fmt]
+    file = write(tmp_path / "x", [*head, row])
+    with pytest.raises(ValueError, match=f"x, line {len(head) + 1}: {message} " + r"\[low, high\]"):
+        read_bars(file)
+
+
+def test_generic_csv_open_may_be_the_previous_close(tmp_path):
+    # BitMEX bars open at the previous bar's close, which may lie outside [low, high]
+    file = write(
+        tmp_path / "x.csv",
+        [
+            "timestamp,open,high,low,close",
+            "2017-01-03T10:00:00Z,1.5,1.6,1.4,1.5",
+            "2017-01-03T10:01:00Z,1.5,1.8,1.7,1.75",
+        ],
+    )
+    assert read_bars(file)["open"].tolist() == [1.5, 1.5]
+
+
+def test_corrupt_gzip_names_the_file(tmp_path):
+    # valid gzip magic and header, garbage deflate data: zlib.error, not an OSError
+    data = gzip.compress(b"timestamp,price\n2017-01-01T00:00:00Z,1\n" * 50)
+    corrupt = tmp_path / "bars.csv.gz"
+    corrupt.write_bytes(data[:10] + bytes(range(256))[::-1] * 2 + data[-8:])
+    with pytest.raises(
+        ValueError, match=r"bars.csv.gz starts like gzip but cannot be decompressed"
+    ):
+        read_bars(corrupt)
+
+
+def test_corrupt_gzip_is_one_line_from_the_command_line(tmp_path, capsys):
+    from skvol.study._cli import main
+
+    data = gzip.compress(b"timestamp,price\n2017-01-01T00:00:00Z,1\n" * 50)
+    (tmp_path / "BTC.csv.gz").write_bytes(data[:10] + bytes(range(256))[::-1] * 2 + data[-8:])
+    code = main(["study", "--data", str(tmp_path), "--assets", "BTC", "--out", str(tmp_path / "o")])
+    err = capsys.readouterr().err
+    assert code == 1
+    # one line after the progress bar (which rewrites its own line with "\r")
+    assert err.count("\n") == 1 and "Traceback" not in err
+    message = err.split("\r")[-1]
+    assert message.startswith("skvol: error: ") and "BTC.csv.gz" in message
+
+
+@pytest.mark.parametrize("layout", ["folder", "zip"])
+def test_two_instruments_in_one_input_are_refused(tmp_path, layout):
+    eur = ["20170102 020000;1.05;1.06;1.04;1.05;0", "20170102 020100;1.05;1.06;1.04;1.05;0"]
+    gbp = ["20170103 020000;1.23;1.24;1.22;1.23;0", "20170103 020100;1.23;1.24;1.22;1.23;0"]
+    names = ("DAT_ASCII_EURUSD_M1_201701.csv", "DAT_ASCII_GBPUSD_M1_201701.csv")
+    if layout == "folder":
+        write(tmp_path / "in" / names[0], eur)
+        write(tmp_path / "in" / "more" / names[1], gbp)
+        target = tmp_path / "in"
+    else:
+        target = tmp_path / "in.zip"
+        with zipfile.ZipFile(target, "w") as archive:
+            archive.writestr(names[0], "\n".join(eur) + "\n")
+            archive.writestr(names[1], "\n".join(gbp) + "\n")
+    with pytest.raises(
+        ValueError,
+        match=r"GBPUSD_M1_201701.csv is named for instrument 'GBPUSD' but .*EURUSD_M1_201701.csv for 'EURUSD'",
+    ):
+        read_bars(target)
+
+
+def test_oanda_pairs_in_one_folder_are_refused_same_pair_is_read(tmp_path):
+    rows = OANDA.read_text().splitlines()
+    write(tmp_path / "d" / "2017" / "oanda-EUR_USD-2017-1.csv", rows[:3])
+    write(tmp_path / "d" / "2017" / "oanda-EUR_USD-2017-2.csv", [rows[0], *rows[3:]])
+    assert len(read_bars(tmp_path / "d")) == len(rows) - 1
+    write(
+        tmp_path / "d" / "oanda-GBP_USD-2017-3.csv",
+        [rows[0], rows[-1].replace("2017-01", "2017-03")],
+    )
+    with pytest.raises(ValueError, match=r"is named for instrument '(GBP|EUR)_USD' but"):
+        read_bars(tmp_path / "d")
+
+
+@pytest.mark.parametrize(
+    ("lines", "fmt", "message"),
+    [
+        (
+            ["timestamp,open,high,low,close", "2017-01-01T00:00:00Z,1,1,1,1"],
+            "histdata",
+            r"line 1: 'timestamp,open,high,low,close' does not fit format='histdata', which "
+            r"expects no header, ';'-separated .*looks like a 'csv' file: pass format='csv'",
+        ),
+        (
+            HISTDATA_LINES,
+            "csv",
+            r"line 1 .*expected exactly one time column.*looks like a 'histdata' file",
+        ),
+        (
+            HISTDATA_LINES,
+            "oanda",
+            r"line 1: header .* is not the oanda header .*looks like a 'histdata' file",
+        ),
+    ],
+)
+def test_a_format_that_does_not_fit_the_file_says_so(tmp_path, lines, fmt, message):
+    file = write(tmp_path / "x.csv", lines)
+    with pytest.raises(ValueError, match=message) as info:
+        read_bars(file, format=fmt)
+    assert str(info.value).startswith(str(file))
+
+
+def test_histdata_stamp_arithmetic_matches_datetime():
+    # every day of 1896-2104 (leap years, 1900 and 2100 not leap, 2000 leap) at random times
+    from skvol.data._readers import _histdata_stamps
+
+    days = pd.date_range("1896-01-01", "2104-12-31", freq="D")
+    rng = np.random.default_rng(0)
+    stamps = days + pd.to_timedelta(rng.integers(0, 86_400, len(days)), unit="s")
+    text = "".join(stamps.strftime("%Y%m%d %H%M%S"))
+    chars = np.frombuffer(text.encode(), dtype=np.uint8).reshape(len(days), 15)
+    wall, formed, impossible = _histdata_stamps(chars)
+    assert formed.all() and not impossible.any()
+    np.testing.assert_array_equal(wall, stamps.as_unit("ns").asi8)
+    for bad in ("19000229 000000", "21000229 000000", "20170431 000000", "2017 101 000000"):
+        _, formed, impossible = _histdata_stamps(np.frombuffer(bad.encode(), np.uint8)[None, :])
+        assert not (formed & ~impossible).any()
+
+
+@pytest.mark.realdata
+def test_histdata_weeks_close_and_open_at_17_new_york_in_winter_and_summer(shared_data):
+    # The evidence for the New York clock (docs/data.md): each week's last bar ends at
+    # Friday 17:00 New York and the next week's first bar ends at Sunday 17:01, before and
+    # after the 2017-03-12 clock change alike.
+    bars = read_bars(shared_data / "eurusd_histdata")
+    local = bars.index.tz_convert("America/New_York")
+    gap = np.flatnonzero(np.diff(bars.index.asi8) > pd.Timedelta("1D").value)
+    closes, opens = local[gap], local[gap + 1]
+    assert len(gap) == 25
+    assert (closes.dayofweek == 4).all() and (opens.dayofweek == 6).all()
+    assert set(opens.strftime("%H:%M")) == {"17:01"}
+    # the week of 2017-03-31 has no bar in its last minute
+    assert closes.strftime("%H:%M").value_counts().to_dict() == {"17:00": 24, "16:59": 1}
+    summer = closes >= pd.Timestamp("2017-03-12", tz="America/New_York")
+    assert summer.sum() == 15 and (~summer).sum() == 10
+
+
+def test_no_line_with_the_right_field_count_is_still_named(tmp_path):
+    # every line short: the diagnosis used to fail with AttributeError (.str on floats)
+    file = write(tmp_path / "x", ["20170102 020000;1.05;1.06", "20170102 020100;1.05;1.06"])
+    with pytest.raises(ValueError, match=r"x, line 1: 3 fields, expected 6 \(histdata"):
+        read_bars(file)

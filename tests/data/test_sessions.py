@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
+import subprocess
+import sys
 from zoneinfo import ZoneInfo
 
+import exchange_calendars
 import numpy as np
 import pandas as pd
 import pytest
@@ -15,9 +19,41 @@ from skvol.data._sessions import _utc_offsets_ns
 UTC = dt.timezone.utc
 
 
+@functools.cache
+def exchange_schedule(code: str) -> dict[dt.date, pd.Timestamp]:
+    """The calendar's own sessions (2000-2018) and their UTC closes, by date."""
+    calendar = exchange_calendars.get_calendar(code, start="2000-01-01", end="2018-12-31")
+    return {day.date(): close for day, close in calendar.schedule["close"].items()}
+
+
+def reference_end(session: Session, day: dt.date, start: dt.datetime, end: dt.datetime):
+    """The local end of the session dated ``day`` (``end``, or the calendar's earlier close),
+    or None when the date does not trade (weekday or calendar holiday)."""
+    if day.weekday() not in session.weekdays:
+        return None
+    if session.calendar is None:
+        return end
+    close = exchange_schedule(session.calendar).get(day)
+    if close is None:
+        return None
+    return min(end, close.tz_convert(session.tz).tz_localize(None).to_pydatetime())
+
+
+def reference_length(session: Session, day: dt.date) -> dt.timedelta:
+    """Wall-clock length of the trading session dated ``day`` (shorter on an early close)."""
+    midnight = dt.datetime.combine(day, dt.time())
+    start_h, start_m = map(int, session.start.split(":"))
+    end_h, end_m = map(int, session.end.split(":"))
+    start = midnight + dt.timedelta(hours=start_h, minutes=start_m)
+    end = midnight + dt.timedelta(hours=end_h, minutes=end_m)
+    if end <= start:
+        start -= dt.timedelta(days=1)
+    return reference_end(session, day, start, end) - start
+
+
 def reference_locate(session: Session, stamp: dt.datetime):
-    """Straightforward placement with datetime/zoneinfo: (session date or None, offset,
-    opening date or None)."""
+    """Straightforward placement with datetime/zoneinfo (and the exchange calendar's own
+    sessions and closes): (session date or None, offset, opening date or None)."""
     zone = ZoneInfo(session.tz)
     wall = stamp.astimezone(zone).replace(tzinfo=None)
     start_h, start_m = map(int, session.start.split(":"))
@@ -33,7 +69,8 @@ def reference_locate(session: Session, stamp: dt.datetime):
         start = midnight + dt.timedelta(hours=start_h, minutes=start_m)
         if end <= start:
             start -= dt.timedelta(days=1)
-        if day.weekday() not in session.weekdays:
+        end = reference_end(session, day, start, end)
+        if end is None:
             continue
         if start < wall <= end:
             found, offset = day, wall - start
@@ -109,8 +146,15 @@ def test_bin_labels_mark_local_bin_ends_with_2400_for_midnight():
 )
 def test_locate_matches_a_datetime_reference_across_clock_changes(session):
     rng = np.random.default_rng(0)
-    # Around the 2017 US, UK and Australian clock changes, plus exact session edges.
-    spans = [("2017-03-08", "2017-03-30"), ("2017-09-28", "2017-11-08")]
+    # Around the 2017 US, UK and Australian clock changes and US holidays and early closes
+    # (3-4 July, 23-24 November, 24-25 December), plus exact session edges.
+    spans = [
+        ("2017-03-08", "2017-03-30"),
+        ("2017-09-28", "2017-11-08"),
+        ("2017-06-29", "2017-07-07"),
+        ("2017-11-20", "2017-11-28"),
+        ("2017-12-21", "2017-12-28"),
+    ]
     stamps = np.concatenate(
         [
             pd.Timestamp(a, tz="UTC").value
@@ -123,6 +167,10 @@ def test_locate_matches_a_datetime_reference_across_clock_changes(session):
         pd.Timestamp(f"2017-03-{d} {t}", tz=session.tz).tz_convert("UTC").value
         for d in range(10, 16)
         for t in (session.start, session.end if session.end != "24:00" else "00:00")
+    ] + [
+        pd.Timestamp(f"2017-{day} {t}", tz="America/New_York").tz_convert("UTC").value
+        for day in ("07-03", "07-04", "11-24", "12-25")
+        for t in ("09:30", "12:59", "13:00", "13:01", "16:00")
     ]
     stamps = np.sort(np.concatenate([stamps, edges]))
     where = session.locate(stamps)
@@ -153,3 +201,45 @@ def test_utc_offsets_match_pandas_at_every_second_near_a_change():
         - stamps
     )
     np.testing.assert_array_equal(_utc_offsets_ns(stamps, "America/New_York"), expected)
+
+
+def test_us_equity_follows_the_nyse_calendar():
+    equity = get_session("us_equity")
+    assert equity.calendar == "XNYS"
+    new_york = [
+        "2017-07-03 13:00",  # early close (the day before Independence Day): last bar
+        "2017-07-03 13:01",  # after the early close: outside
+        "2017-07-04 10:00",  # Independence Day: no session
+        "2017-07-05 10:00",
+        "2017-11-24 13:00",  # the day after Thanksgiving closes at 13:00
+        "2017-04-14 09:30",  # Good Friday: not the opening of a session
+    ]
+    stamps = pd.DatetimeIndex(new_york).tz_localize("America/New_York").as_unit("ns")
+    where = equity.locate(stamps.asi8)
+    assert where.in_session.tolist() == [True, False, False, True, True, False]
+    assert not where.is_open.any()
+    weekdays_only = Session("09:30", "16:00", "America/New_York", (0, 1, 2, 3, 4))
+    assert weekdays_only.locate(stamps.asi8).in_session.tolist() == [True] * 5 + [False]
+    days = np.array(["2017-07-03", "2017-07-05", "2017-11-24"], dtype="datetime64[D]")
+    ends = equity.session_ends(days.astype(np.int64))
+    assert [pd.Timedelta(int(e)) for e in ends] == [
+        pd.Timedelta("3h30min"),
+        pd.Timedelta("6h30min"),
+        pd.Timedelta("3h30min"),
+    ]
+    np.testing.assert_array_equal(
+        weekdays_only.session_ends(days.astype(np.int64)), [equity.length.value] * 3
+    )
+
+
+def test_calendar_is_checked_and_imported_lazily():
+    with pytest.raises(TypeError, match="calendar must be an exchange_calendars code"):
+        Session("09:30", "16:00", "America/New_York", calendar=42)
+    mars = Session("09:30", "16:00", "America/New_York", calendar="MARS")
+    with pytest.raises(ValueError, match="calendar='MARS' is not an exchange_calendars code"):
+        mars.locate(np.array([pd.Timestamp("2017-01-03 15:00", tz="UTC").value]))
+    code = (
+        "import sys, skvol.data; "
+        "assert 'exchange_calendars' not in sys.modules, 'imported with skvol.data'"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True)
