@@ -147,10 +147,10 @@ def _level_unit(dist, level: float, kind: str, target, n_rows: int) -> np.ndarra
     """The sensitivity of the model's VaR to its level, row by row (central differences).
 
     ``d VaR / d level`` for the volatility VaR (``1 / f(VaR)``), ``d log|VaR| / d level``
-    for the return VaR, with step ``h = min(1e-3, (1 - level) / 4)``. A return VaR of 0
+    for the return VaR, with step ``h = min(1e-4, (1 - level) / 4)``. A return VaR of 0
     (the variance is 0 with high probability) stays 0 under any factor; its unit is 1.
     """
-    h = min(1e-3, (1.0 - level) / 4.0)
+    h = min(1e-4, (1.0 - level) / 4.0)
     above = var_for_kind(dist, level + h, kind, target, n_rows, _CALLER)[0]
     below = var_for_kind(dist, level - h, kind, target, n_rows, _CALLER)[0]
     if kind == "volatility":
