@@ -30,7 +30,9 @@ SCENARIOS = {"calibrated": 1.0, "too narrow": 0.6, "too wide": 1.5, "shift": 1.0
 
 def run(days: int, runs: int, seed: int) -> None:
     rng = np.random.default_rng(seed)
-    print(f"{'scenario':<11} {'level':>5} {'step':>6} {'breaches':>9} {'Kupiec ok':>9} {'pinball':>8}")
+    print(
+        f"{'scenario':<11} {'level':>5} {'step':>6} {'breaches':>9} {'Kupiec ok':>9} {'pinball':>8}"
+    )
     for name, factor in SCENARIOS.items():
         for level in (0.95, 0.99):
             z = stats.norm.ppf(level)
