@@ -1,4 +1,4 @@
-"""skvol.evaluation: walk-forward forecasts, VaR backtests, scores and the VaR scorer."""
+"""skvol.evaluation: walk-forward forecasts, VaR backtests and recalibration, scores, the scorer."""
 
 from skvol.evaluation._backtest import (
     ChristoffersenIndependenceResult,
@@ -14,6 +14,7 @@ from skvol.evaluation._backtest import (
     var_backtest,
     var_backtest_table,
 )
+from skvol.evaluation._recalibrate import QuantileTracker, RecalibratedVaR
 from skvol.evaluation._scorer import VaRBacktestScorer
 from skvol.evaluation._scores import (
     crps,
@@ -35,6 +36,8 @@ __all__ = [
     "ChristoffersenIndependenceResult",
     "ConditionalCoverageResult",
     "KupiecResult",
+    "QuantileTracker",
+    "RecalibratedVaR",
     "TrafficLightResult",
     "VaRBacktestResult",
     "VaRBacktestScorer",

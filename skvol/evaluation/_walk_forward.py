@@ -1,4 +1,4 @@
-"""Walk-forward evaluation: refit per fold, collect out-of-sample forecasts over all folds."""
+"""Walk-forward evaluation: refit per fold (or every few test days), collect the forecasts."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ from sklearn.utils import _safe_indexing
 from skvol._history import date_index
 from skvol.evaluation._backtest import breach_flags, check_level
 from skvol.evaluation._predict import dist_params, has_predict_dist, predict_dist, take_rows
+from skvol.evaluation._recalibrate import QuantileTracker
 from skvol.evaluation._var import aligned_returns, check_kind, var_for_kind
 
 __all__ = ["walk_forward_predict", "level_suffix"]
@@ -71,6 +72,95 @@ def _splits(cv, X, y, index: pd.Index) -> list[tuple[np.ndarray, np.ndarray]]:
     return folds
 
 
+def _check_consecutive(folds, what: str) -> None:
+    """Refuse folds whose test rows do not follow each other in time without overlap."""
+    last = -1
+    for k, (_, test) in enumerate(folds):
+        if np.any(np.diff(test) <= 0):
+            raise ValueError(f"{_CALLER}: fold {k}'s test rows are not in increasing order")
+        if test[0] <= last:
+            raise ValueError(
+                f"{_CALLER}: {what} needs consecutive test blocks in time order, but fold {k} "
+                f"starts at row {int(test[0])}, not after the previous fold's last test row "
+                f"{last} (overlapping test windows: use a splitter whose step is at least its "
+                "horizon)"
+            )
+        last = int(test[-1])
+
+
+def _check_refit_every(refit_every) -> int | None:
+    if refit_every is None:
+        return None
+    if isinstance(refit_every, bool) or not isinstance(refit_every, Integral):
+        raise TypeError(
+            f"{_CALLER}: refit_every must be None or an int >= 1, got {type(refit_every).__name__}"
+        )
+    if refit_every < 1:
+        raise ValueError(f"{_CALLER}: refit_every must be >= 1, got {refit_every}")
+    return int(refit_every)
+
+
+def _refit_plan(folds, refit_every: int | None) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
+    """(training rows, test rows, fold of each test row) of every fit, in time order.
+
+    ``refit_every=None``: one fit per fold, on the fold's training rows. An int ``k``: a fit
+    on every ``k``-th test day, counted over the test days of all folds in time order; it
+    forecasts its own day and the ``k - 1`` test days after it, across fold boundaries. A
+    fit on the first test day of a fold trains on that fold's training rows; a fit on a
+    later test day ``p`` of a fold adds the rows after them up to ``p - gap - 1``, where
+    ``gap`` is the number of rows the fold leaves between training and testing (the window
+    expands inside the fold).
+    """
+    if refit_every is None:
+        return [(train, test, np.full(test.size, k)) for k, (train, test) in enumerate(folds)]
+    rows = np.concatenate([test for _, test in folds])
+    owner = np.concatenate([np.full(test.size, k) for k, (_, test) in enumerate(folds)])
+    plan = []
+    for start in range(0, rows.size, refit_every):
+        first, k = int(rows[start]), int(owner[start])
+        train, test = folds[k]
+        gap = int(test[0]) - int(train.max()) - 1
+        passed = np.arange(int(train.max()) + 1, first - gap)
+        covered = slice(start, start + refit_every)
+        plan.append((np.concatenate([train, passed]), rows[covered], owner[covered]))
+    return plan
+
+
+def _warm_start_params(estimator) -> dict[str, bool]:
+    """``{name: True}`` for every ``warm_start`` parameter of the estimator (or its steps)."""
+    names = [
+        name
+        for name in estimator.get_params(deep=True)
+        if name == "warm_start" or name.endswith("__warm_start")
+    ]
+    if not names:
+        raise ValueError(
+            f"{_CALLER}: warm_start=True needs an estimator with a warm_start parameter (e.g. "
+            f"SGDRegressor, MLPRegressor), but {type(estimator).__name__} has none; skvol's "
+            "recurrent models (LSTMRegressor, ProbabilisticLSTMRegressor, ...) do not support "
+            "warm start yet"
+        )
+    return dict.fromkeys(names, True)
+
+
+def _level_unit(dist, level: float, kind: str, target, n_rows: int) -> np.ndarray:
+    """The sensitivity of the model's VaR to its level, row by row (central differences).
+
+    ``d VaR / d level`` for the volatility VaR (``1 / f(VaR)``), ``d log|VaR| / d level``
+    for the return VaR, with step ``h = min(1e-4, (1 - level) / 4)``. A return VaR of 0
+    (the variance is 0 with high probability) stays 0 under any factor; its unit is 1.
+    """
+    h = min(1e-4, (1.0 - level) / 4.0)
+    above = var_for_kind(dist, level + h, kind, target, n_rows, _CALLER)[0]
+    below = var_for_kind(dist, level - h, kind, target, n_rows, _CALLER)[0]
+    if kind == "volatility":
+        return (above - below) / (2.0 * h)
+    negative = (above < 0) & (below < 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (np.log(-above) - np.log(-below)) / (2.0 * h)
+    return np.where(negative, slope, 1.0)
+
+
 def _fit_predict(estimator, X, y, train, test, probabilistic: bool):
     """Fit on the training rows; forecast the test rows from the rows that follow training.
 
@@ -104,6 +194,10 @@ def walk_forward_predict(
     returns=None,
     target=None,
     n_jobs: int | None = None,
+    *,
+    refit_every: int | None = None,
+    warm_start: bool = False,
+    recalibrate: QuantileTracker | None = None,
 ) -> pd.DataFrame:
     """Refit a clone of ``estimator`` per fold and collect its out-of-sample forecasts.
 
@@ -115,6 +209,18 @@ def walk_forward_predict(
     that skips steps), the model predicts the block from the first row after training to
     the last test row and the test rows are taken from it, so its look-back still sees the
     rows in between (all dated before the test rows).
+
+    ``refit_every=k`` refits every ``k`` test days instead, counted over the test days of
+    all folds in time order (so it can refit less often than the folds, e.g. one fit a
+    month over daily folds, or more often): each fit forecasts its ``k`` test days in one
+    ``predict_dist`` call on the rows from the end of its training to its last test day.
+    A fit on a later day ``p`` of a fold trains on the fold's training rows and the rows
+    after them up to ``p - gap - 1`` (``gap``: the rows the fold leaves between training
+    and testing), so the window expands inside a fold.
+
+    ``recalibrate=QuantileTracker(...)`` adds the VaR recalibrated online from the breaches
+    of the earlier test days (:class:`QuantileTracker`), per level, with the adjustment
+    carried across folds in time order.
 
     Parameters
     ----------
@@ -141,7 +247,24 @@ def walk_forward_predict(
         For ``kind="return"`` (required there): the :class:`skvol.NextDayTarget` that built
         ``y``, which maps the predicted target to tomorrow's variance.
     n_jobs : int or None, default=None
-        Folds fitted in parallel with joblib.
+        Fits run in parallel with joblib (sequentially with ``warm_start=True``).
+    refit_every : int or None, default=None
+        None: one fit per fold. An int ``k >= 1``: a fit every ``k`` test days (see above);
+        the folds' test rows must then follow each other in time without overlap.
+    warm_start : bool, default=False
+        Start each refit from the previous fit: one estimator is fitted again and again
+        with every ``warm_start`` parameter it has (its own, or its Pipeline steps')
+        set to True, so the fits run in time order. What a warm start means is the
+        estimator's (``SGDRegressor``, ``MLPRegressor``: the previous coefficients as the
+        starting point; tree ensembles: only *add* members, so they would not learn from
+        the new rows). An estimator without the parameter gets a ``ValueError``; skvol's
+        recurrent models do not have it yet.
+    recalibrate : QuantileTracker or None, default=None
+        For a probabilistic estimator: also report the online-recalibrated VaR of each
+        level: the volatility VaR moves by an additive offset on the target scale, the
+        return VaR by a multiplicative factor, both in level units (``unit`` is the
+        sensitivity of the model's own VaR to its level on each row). The folds' test rows
+        must follow each other in time without overlap.
 
     Returns
     -------
@@ -150,7 +273,11 @@ def walk_forward_predict(
         DatetimeIndex; a date repeats when test windows overlap), with columns ``fold``,
         ``y_true``, ``mean`` and, for a probabilistic estimator, ``scale`` (the
         distribution's scale parameter), ``df`` (Student-t only), ``return`` (return VaR
-        only), ``var_<pct>`` and ``breach_<pct>`` for each level.
+        only), ``var_<pct>`` and ``breach_<pct>`` for each level. With ``recalibrate``, for
+        each level also ``var_<pct>_recal`` and ``breach_<pct>_recal`` (the recalibrated
+        VaR and its breaches), ``adjust_<pct>`` (the tracker's adjustment of that day) and
+        ``beyond_999_<pct>`` (True where the recalibrated VaR lies beyond the model's own
+        99.9% VaR; its mean is the share of such days).
 
     Examples
     --------
@@ -162,6 +289,9 @@ def walk_forward_predict(
     >>> out = walk_forward_predict(LinearRegression(), X, 2 * X["x"], cv=3)
     >>> out.columns.tolist(), len(out)
     (['fold', 'y_true', 'mean'], 45)
+    >>> daily = walk_forward_predict(LinearRegression(), X, 2 * X["x"], cv=3, refit_every=5)
+    >>> bool(np.allclose(daily["mean"], out["mean"]))  # 9 fits instead of 3, same exact line
+    True
     """
     check_kind(kind, returns, _CALLER, target)
     if isinstance(levels, float | int):
@@ -188,17 +318,38 @@ def walk_forward_predict(
     if dates is None:
         dates = y_dates
     index = dates if dates is not None else pd.RangeIndex(n, name="position")
-    probabilistic = has_predict_dist(estimator)
-    folds = _splits(cv, X, y, index)
-    outputs = Parallel(n_jobs=n_jobs)(
-        delayed(_fit_predict)(clone(estimator), X, y, train, test, probabilistic)
-        for train, test in folds
-    )
-    frames = []
-    for k, ((_, test), out) in enumerate(zip(folds, outputs, strict=True)):
-        frame = pd.DataFrame(
-            {"fold": np.full(test.size, k), "y_true": y_values[test]}, index=index[test]
+    refit_every = _check_refit_every(refit_every)
+    if not isinstance(warm_start, bool):
+        raise TypeError(f"{_CALLER}: warm_start must be a bool, got {type(warm_start).__name__}")
+    if recalibrate is not None and not isinstance(recalibrate, QuantileTracker):
+        raise TypeError(
+            f"{_CALLER}: recalibrate must be None or a skvol.evaluation.QuantileTracker, got "
+            f"{type(recalibrate).__name__}"
         )
+    probabilistic = has_predict_dist(estimator)
+    if recalibrate is not None and not probabilistic:
+        raise TypeError(
+            f"{_CALLER}: recalibrate needs a probabilistic estimator with predict_dist(X); "
+            f"{type(estimator).__name__} has none"
+        )
+    folds = _splits(cv, X, y, index)
+    if refit_every is not None:
+        _check_consecutive(folds, "refit_every")
+    if recalibrate is not None:
+        _check_consecutive(folds, "recalibrate")
+    plan = _refit_plan(folds, refit_every)
+    if warm_start:
+        model = clone(estimator).set_params(**_warm_start_params(estimator))
+        outputs = [_fit_predict(model, X, y, train, test, probabilistic) for train, test, _ in plan]
+    else:
+        outputs = Parallel(n_jobs=n_jobs)(
+            delayed(_fit_predict)(clone(estimator), X, y, train, test, probabilistic)
+            for train, test, _ in plan
+        )
+    frames, tails = [], []
+    units: dict[float, list[np.ndarray]] = {level: [] for level in levels}
+    for (_, test, fold), out in zip(plan, outputs, strict=True):
+        frame = pd.DataFrame({"fold": fold, "y_true": y_values[test]}, index=index[test])
         if not probabilistic:
             frame["mean"] = out
             frames.append(frame)
@@ -216,5 +367,33 @@ def walk_forward_predict(
             suffix = level_suffix(level)
             frame[f"var_{suffix}"] = var
             frame[f"breach_{suffix}"] = breach_flags(realised.to_numpy(), var, side)
+            if recalibrate is not None:
+                units[level].append(_level_unit(out, level, kind, target, test.size))
+        if recalibrate is not None:
+            tails.append(var_for_kind(out, 0.999, kind, target, test.size, _CALLER)[0])
         frames.append(frame)
-    return pd.concat(frames)
+    result = pd.concat(frames)
+    if recalibrate is None:
+        return result
+    return _add_recalibrated(result, recalibrate, levels, kind, units, tails)
+
+
+def _add_recalibrated(result, tracker, levels, kind, units, tails) -> pd.DataFrame:
+    """The recalibrated VaR columns of each level, from the raw ones in time order."""
+    realised = result["return" if kind == "return" else "y_true"].to_numpy()
+    tail = np.concatenate(tails)
+    columns = {}
+    for level in levels:
+        suffix = level_suffix(level)
+        res = tracker.recalibrate(
+            result[f"var_{suffix}"].to_numpy(),
+            realised,
+            level,
+            kind=kind,
+            unit=np.concatenate(units[level]),
+        )
+        columns[f"var_{suffix}_recal"] = res.var
+        columns[f"breach_{suffix}_recal"] = res.breaches
+        columns[f"adjust_{suffix}"] = res.adjustment
+        columns[f"beyond_999_{suffix}"] = res.var > tail if kind == "volatility" else res.var < tail
+    return result.assign(**columns)

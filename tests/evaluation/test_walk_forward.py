@@ -1,4 +1,4 @@
-"""walk_forward_predict: reference loop, sktime splitters, no look-ahead, errors."""
+"""walk_forward_predict: reference loop, sktime splitters, refits, no look-ahead, errors."""
 
 from __future__ import annotations
 
@@ -8,11 +8,15 @@ import pytest
 from _evaluation_toys import GaussianLinear, PeekingGaussian, PointOnly, TrailingMeanGaussian
 from joblib import parallel_config
 from scipy import stats
+from sklearn.base import BaseEstimator, RegressorMixin
 from sklearn.model_selection import KFold, TimeSeriesSplit
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import validate_data
 from sktime.split import ExpandingWindowSplitter, SlidingWindowSplitter
 
 from skvol import NextDayTarget
-from skvol.evaluation import return_var, walk_forward_predict
+from skvol.evaluation import QuantileTracker, return_var, walk_forward_predict
 
 
 @pytest.fixture(scope="module")
@@ -206,3 +210,151 @@ def test_ndarray_inputs_are_indexed_by_position(data):
     out = walk_forward_predict(GaussianLinear(), X.to_numpy(), y.to_numpy(), cv=3)
     assert out.index.name == "position"
     assert out.index[0] == 75 and out.index[-1] == 299
+
+
+# --- refit_every and warm_start -----------------------------------------------------------
+
+
+def _manual_refits(model_factory, X, y, starts, stops, train_ends):
+    """Reference: fit on rows < train_end, predict rows start..stop-1 with carried history."""
+    parts = []
+    for start, stop, end in zip(starts, stops, train_ends, strict=True):
+        fitted = model_factory().fit(X.iloc[:end], y.iloc[:end])
+        full = fitted.predict(X.iloc[:stop])  # the whole history up to the last row
+        parts.append(pd.Series(full[start:stop], index=X.index[start:stop]))
+    return pd.concat(parts)
+
+
+def test_refit_every_equals_the_manual_loop(data):
+    """Refits every 15 test days inside folds of 40: fits at test days 0, 15, 30, 45, ..."""
+    X, y = data
+    cv = TimeSeriesSplit(3, test_size=40)  # test rows 180..299
+    out = walk_forward_predict(TrailingMeanGaussian(window=10), X, y, cv=cv, refit_every=15)
+    starts = np.arange(180, 300, 15)
+    rows = []
+    for start in starts:
+        stop = min(start + 15, 300)
+        model = TrailingMeanGaussian(window=10).fit(X.iloc[:start], y.iloc[:start])
+        dist = model.predict_dist(X.iloc[start:stop])  # carried history, no refit between
+        rows.append(pd.DataFrame({"mean": dist.mean(), "var_95": dist.ppf(0.95)}))
+    expected = pd.concat(rows, ignore_index=True)
+    np.testing.assert_allclose(out["mean"], expected["mean"], rtol=1e-12)
+    np.testing.assert_allclose(out["var_95"], expected["var_95"], rtol=1e-12)
+    np.testing.assert_array_equal(out["fold"], np.repeat([0, 1, 2], 40))
+    # the default refits once per fold, and differs
+    per_fold = walk_forward_predict(TrailingMeanGaussian(window=10), X, y, cv=cv)
+    assert not np.allclose(per_fold["mean"], out["mean"])
+
+
+def test_refit_every_can_refit_less_often_than_the_folds(data):
+    """Daily folds (sktime fh=1, step 1) refitted every 25 days: 4 fits for 100 folds."""
+    X, y = data
+    cv = ExpandingWindowSplitter(fh=1, initial_window=200, step_length=1)
+    out = walk_forward_predict(TrailingMeanGaussian(window=10), X, y, cv=cv, refit_every=25)
+    assert out["fold"].nunique() == 100 and out.index.equals(X.index[200:])
+    expected = _manual_refits(
+        lambda: TrailingMeanGaussian(window=10),
+        X,
+        y,
+        starts=[200, 225, 250, 275],
+        stops=[225, 250, 275, 300],
+        train_ends=[200, 225, 250, 275],
+    )
+    np.testing.assert_allclose(out["mean"], expected, rtol=1e-12)
+
+
+def test_refit_every_with_a_gap_trains_up_to_the_gap(data):
+    """With gap=5, a refit on test row p trains on rows < p - 5 and predicts from there."""
+    X, y = data
+    cv = TimeSeriesSplit(2, test_size=60, gap=5)  # test rows 180..239, 240..299
+    out = walk_forward_predict(TrailingMeanGaussian(window=10), X, y, cv=cv, refit_every=30)
+    starts = [180, 210, 240, 270]
+    expected = _manual_refits(
+        lambda: TrailingMeanGaussian(window=10),
+        X,
+        y,
+        starts=starts,
+        stops=[s + 30 for s in starts],
+        train_ends=[s - 5 for s in starts],
+    )
+    np.testing.assert_allclose(out["mean"], expected, rtol=1e-12)
+    assert out.index.equals(X.index[180:])
+
+
+@pytest.mark.parametrize("t", [190, 233, 281])
+def test_refit_every_and_recalibration_have_no_look_ahead(data, t):
+    X, y = data
+    cv = TimeSeriesSplit(4, test_size=30)
+    kwargs = dict(cv=cv, levels=(0.95, 0.99), refit_every=7, recalibrate=QuantileTracker(0.05))
+    base = walk_forward_predict(TrailingMeanGaussian(window=7), X, y, **kwargs)
+    rng = np.random.default_rng(t)
+    X2, y2 = X.copy(), y.copy()
+    X2.iloc[t + 1 :] += rng.normal(scale=5.0, size=X2.iloc[t + 1 :].shape)
+    y2.iloc[t + 1 :] += rng.normal(scale=5.0, size=len(y2) - t - 1)
+    moved = walk_forward_predict(TrailingMeanGaussian(window=7), X2, y2, **kwargs)
+    cut = X.index[t]
+    assert {"var_99_recal", "adjust_99"} <= set(base.columns)
+    pd.testing.assert_frame_equal(base.loc[:cut], moved.loc[:cut])
+    assert not base.loc[cut:].iloc[1:].equals(moved.loc[cut:].iloc[1:])
+
+
+class WarmGaussian(RegressorMixin, BaseEstimator):
+    """Gradient steps on least squares from zero, or from the previous fit with warm_start."""
+
+    def __init__(self, n_steps=3, warm_start=False):
+        self.n_steps = n_steps
+        self.warm_start = warm_start
+
+    def fit(self, X, y):
+        X, y = validate_data(self, X, y, dtype=np.float64, reset=not hasattr(self, "coef_"))
+        design = np.column_stack([np.ones(len(X)), X])
+        coef = self.coef_ if self.warm_start and hasattr(self, "coef_") else np.zeros(2)
+        for _ in range(self.n_steps):
+            coef = coef - 0.5 * design.T @ (design @ coef - y) / len(y)
+        self.coef_ = coef
+        self.sigma_ = float(np.std(y - design @ coef))
+        return self
+
+    def predict(self, X):
+        X = validate_data(self, X, dtype=np.float64, reset=False)
+        return np.column_stack([np.ones(len(X)), X]) @ self.coef_
+
+    def predict_dist(self, X):
+        return stats.norm(self.predict(X), self.sigma_)
+
+
+def test_warm_start_continues_from_the_previous_fit(data):
+    X, y = data
+    X = X[["x"]]
+    cv = TimeSeriesSplit(3, test_size=40)
+    out = walk_forward_predict(WarmGaussian(), X, y, cv=cv, refit_every=20, warm_start=True)
+    model = WarmGaussian(warm_start=True)
+    expected = []
+    for start in range(180, 300, 20):
+        model.fit(X.iloc[:start], y.iloc[:start])
+        expected.append(model.predict(X.iloc[start : start + 20]))
+    np.testing.assert_allclose(out["mean"], np.concatenate(expected), rtol=1e-12)
+    cold = walk_forward_predict(WarmGaussian(), X, y, cv=cv, refit_every=20)
+    assert not np.allclose(cold["mean"], out["mean"])
+    # inside a Pipeline the step's parameter is set (model__warm_start)
+    pipe = Pipeline([("scale", StandardScaler()), ("model", WarmGaussian())])
+    piped = walk_forward_predict(pipe, X, y, cv=cv, refit_every=20, warm_start=True)
+    cold_pipe = walk_forward_predict(pipe, X, y, cv=cv, refit_every=20)
+    assert not np.allclose(piped["mean"], cold_pipe["mean"])
+
+
+def test_refit_errors(data):
+    X, y = data
+    with pytest.raises(ValueError, match="refit_every must be >= 1"):
+        walk_forward_predict(GaussianLinear(), X, y, refit_every=0)
+    with pytest.raises(TypeError, match="refit_every must be None or an int"):
+        walk_forward_predict(GaussianLinear(), X, y, refit_every=2.5)
+    with pytest.raises(TypeError, match="refit_every must be None or an int"):
+        walk_forward_predict(GaussianLinear(), X, y, refit_every=True)
+    overlapping = SlidingWindowSplitter(fh=np.arange(1, 31), window_length=120, step_length=10)
+    with pytest.raises(ValueError, match="refit_every needs consecutive test blocks"):
+        walk_forward_predict(GaussianLinear(), X, y, cv=overlapping, refit_every=5)
+    with pytest.raises(ValueError, match="recurrent models .* do not support warm start"):
+        walk_forward_predict(TrailingMeanGaussian(), X, y, warm_start=True)
+    with pytest.raises(TypeError, match="warm_start must be a bool"):
+        walk_forward_predict(GaussianLinear(), X, y, warm_start=1)
