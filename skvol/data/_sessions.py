@@ -365,6 +365,9 @@ SESSIONS = MappingProxyType(
         "us_equity": Session(
             "09:30", "16:00", "America/New_York", MONDAY_TO_FRIDAY, calendar="XNYS"
         ),
+        # The same hours on every weekday, without an exchange calendar: the simulated
+        # market's S&P 500 (which has no holidays), or data whose holidays were removed.
+        "us_equity_weekdays": Session("09:30", "16:00", "America/New_York", MONDAY_TO_FRIDAY),
     }
 )
 """The named sessions: ``"24h"`` (UTC calendar days, every day), ``"fx"`` (17:00 New

@@ -43,7 +43,7 @@ class AssetModel:
     Parameters
     ----------
     session : str
-        Named session the asset trades in (``"24h"``, ``"fx"`` or ``"us_equity"``).
+        Named session the asset trades in (``"24h"``, ``"fx"``, ``"us_equity"`` or ``"us_equity_weekdays"``).
     mean_variance : float
         Stationary mean ``E[exp(h)]`` of the daily diffusive variance outside a regime
         shift, in squared log returns per session.
@@ -118,7 +118,7 @@ ASSET_MODELS: Mapping[str, AssetModel] = MappingProxyType(
             pattern="fx",
         ),
         "SPX": AssetModel(
-            session="us_equity",
+            session="us_equity_weekdays",
             mean_variance=0.009**2,
             persistence=0.97,
             log_variance_std=0.5,
@@ -592,7 +592,8 @@ def simulate_market(
     The calendar is fixed: ``n_days`` business days from Monday 2010-01-04 (the default
     1000 days end on 2013-11-01). BTC trades every calendar day in that span (session
     ``"24h"``), EUR/USD and the S&P 500 on business days (sessions ``"fx"`` and
-    ``"us_equity"``; no holidays). On a UTC grid of step ``freq`` each asset's log
+    ``"us_equity_weekdays"``, New York equity hours on every weekday: the simulated
+    exchange has no holidays or early closes, unlike ``"us_equity"``'s NYSE calendar). On a UTC grid of step ``freq`` each asset's log
     price moves by
 
     ``sqrt(v_t) * (loading * sqrt(rho_day) * F_t + sqrt(1 - loading**2 * rho_day) * E_t) + J_t``

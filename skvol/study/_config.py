@@ -9,7 +9,7 @@ from pathlib import Path
 #: The assets of the original study, in its order.
 DEFAULT_ASSETS: tuple[str, ...] = ("BTC", "EURUSD", "SPX")
 
-SESSIONS = ("24h", "fx", "us_equity")
+SESSIONS = ("24h", "fx", "us_equity", "us_equity_weekdays")
 
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 

@@ -152,7 +152,7 @@ def read_inputs(config: StudyConfig) -> dict[str, AssetInput]:
                     f"simulate_market(n_days={config.simulated_days}, "
                     f"freq={config.simulated_freq!r}, seed={config.seed})"
                 ),
-                session=session_for_asset(asset, config.sessions),
+                session=config.sessions.get(asset, market.sessions[asset]),
                 bars=market.bars[asset],
                 truth=market.truth[asset],
             )

@@ -94,7 +94,10 @@ def test_named_sessions():
     assert equity.length == pd.Timedelta(hours=6, minutes=30)
     assert equity.start_offset == pd.Timedelta(hours=9, minutes=30)
     assert get_session(equity) is equity
-    assert set(SESSIONS) == {"24h", "fx", "us_equity"}
+    assert set(SESSIONS) == {"24h", "fx", "us_equity", "us_equity_weekdays"}
+    weekdays = get_session("us_equity_weekdays")
+    assert weekdays.calendar is None and equity.calendar == "XNYS"
+    assert (weekdays.start_offset, weekdays.length) == (equity.start_offset, equity.length)
 
 
 def test_session_normalises_and_validates():
