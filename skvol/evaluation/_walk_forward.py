@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from numbers import Integral
 
@@ -17,6 +18,7 @@ from skvol.evaluation._backtest import breach_flags, check_level
 from skvol.evaluation._predict import dist_params, has_predict_dist, predict_dist, take_rows
 from skvol.evaluation._recalibrate import QuantileTracker
 from skvol.evaluation._var import aligned_returns, check_kind, var_for_kind
+from skvol.exceptions import TooFewRowsWarning
 
 __all__ = ["walk_forward_predict", "level_suffix"]
 
@@ -161,6 +163,27 @@ def _level_unit(dist, level: float, kind: str, target, n_rows: int) -> np.ndarra
     return np.where(negative, slope, 1.0)
 
 
+def _fit_fold(estimator, X_train, y_train, train: np.ndarray) -> None:
+    """Fit one fold; a fold too short for the estimator is a ValueError naming the fold.
+
+    An estimator that fits a reduced model on short data (HAR dropping its longer windows,
+    say) warns with :class:`skvol.exceptions.TooFewRowsWarning`; here that would put the
+    forecasts of a model other than the one asked for into the backtest, so it is refused.
+    """
+    where = f"the fold training on rows {int(train.min())}..{int(train.max())} ({train.size} rows)"
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", TooFewRowsWarning)
+        try:
+            estimator.fit(X_train, y_train)
+        except TooFewRowsWarning as exc:
+            raise ValueError(
+                f"{_CALLER}: {where} is too short for {type(estimator).__name__}: {exc}. Use "
+                "fewer folds or a longer first training window (TimeSeriesSplit(test_size=...))"
+            ) from None
+        except ValueError as exc:
+            raise ValueError(f"{_CALLER}: {where}: {exc}") from exc
+
+
 def _fit_predict(estimator, X, y, train, test, probabilistic: bool):
     """Fit on the training rows; forecast the test rows from the rows that follow training.
 
@@ -175,7 +198,7 @@ def _fit_predict(estimator, X, y, train, test, probabilistic: bool):
     start = int(train.max()) + 1
     block = np.arange(start, int(test.max()) + 1)
     contiguous = block.size == test.size
-    estimator.fit(X_train, y_train)
+    _fit_fold(estimator, X_train, y_train, train)
     X_block = _safe_indexing(X, test if contiguous else block)
     if probabilistic:
         dist = predict_dist(estimator, X_block, _CALLER)

@@ -17,6 +17,7 @@ from sktime.split import ExpandingWindowSplitter, SlidingWindowSplitter
 
 from skvol import NextDayTarget
 from skvol.evaluation import QuantileTracker, return_var, walk_forward_predict
+from skvol.models import HARRegressor
 
 
 @pytest.fixture(scope="module")
@@ -358,3 +359,19 @@ def test_refit_errors(data):
         walk_forward_predict(TrailingMeanGaussian(), X, y, warm_start=True)
     with pytest.raises(TypeError, match="warm_start must be a bool"):
         walk_forward_predict(GaussianLinear(), X, y, warm_start=1)
+
+
+def test_folds_too_short_for_the_model_are_refused():
+    """HAR on a 10-row fold drops its weekly and monthly windows: the backtest must not use it."""
+    rng = np.random.default_rng(3)
+    days = pd.bdate_range("2016-01-01", periods=60, name="date")
+    rv = pd.DataFrame({"rv": np.exp(rng.normal(-9, 0.4, 60))}, index=days)
+    y = pd.Series(np.log(rv["rv"].shift(-1).ffill()), index=days)
+    with pytest.raises(ValueError, match=r"rows 0\.\.9 \(10 rows\) is too short for HARRegressor"):
+        walk_forward_predict(HARRegressor(log=True), rv, y, cv=TimeSeriesSplit(5))
+    with pytest.raises(ValueError, match=r"\(2 rows\) is too short"):
+        walk_forward_predict(
+            HARRegressor(log=True), rv, y, cv=TimeSeriesSplit(5, max_train_size=2, test_size=5)
+        )
+    out = walk_forward_predict(HARRegressor(log=True), rv, y, cv=TimeSeriesSplit(2, test_size=10))
+    assert len(out) == 20
