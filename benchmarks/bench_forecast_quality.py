@@ -59,8 +59,11 @@ NEXT_RETURN = skvol.NextDayTarget(measure="return", transform=None, scale=1.0)
 LEVELS = (0.95, 0.99)
 MIN_TRAIN = 60
 REAL_REFITS = ("2014-01-01", "2015-01-01", "2016-01-01", "2017-01-01", "2017-04-01", "2017-07-01")
-REAL_TEST = {"SPX": ("2014-01-01", "2017-12-31"), "BTC": ("2017-01-01", "2017-12-31"),
-             "EURUSD": ("2017-04-01", "2017-06-30")}
+REAL_TEST = {
+    "SPX": ("2014-01-01", "2017-12-31"),
+    "BTC": ("2017-01-01", "2017-12-31"),
+    "EURUSD": ("2017-04-01", "2017-06-30"),
+}
 LAST_DAY = "2017-12-31"
 
 
@@ -84,15 +87,22 @@ def real_market(data: Path, quick: bool) -> Market:
     btc_bars = read_bars(data / "btcusd_bitmex")
     btc_bars = btc_bars.loc[:LAST_DAY]
     btc = intraday_panel(btc_bars, freq="5min", session="24h", asset="BTC")
-    eur = intraday_panel(read_bars(data / "eurusd_histdata"), freq="5min", session="fx",
-                         asset="EURUSD")
+    eur = intraday_panel(
+        read_bars(data / "eurusd_histdata"), freq="5min", session="fx", asset="EURUSD"
+    )
     spx = read_daily_measures(data / "spx_oxfordman" / "spx_realized_library_2000_2017.csv", "SPX")
-    frame = skvol.daily_measures(btc, eur, spx.loc[:LAST_DAY], measures=("rv", "bv", "rs_neg", "rs_pos", "ret"))
+    frame = skvol.daily_measures(
+        btc, eur, spx.loc[:LAST_DAY], measures=("rv", "bv", "rs_neg", "rs_pos", "ret")
+    )
     frame = frame.loc[:LAST_DAY]
     if quick:
         frame = frame.loc["2012-01-01":]
-    return _market("real", frame, [pd.Timestamp(d) for d in REAL_REFITS],
-                   {a: tuple(map(pd.Timestamp, p)) for a, p in REAL_TEST.items()})
+    return _market(
+        "real",
+        frame,
+        [pd.Timestamp(d) for d in REAL_REFITS],
+        {a: tuple(map(pd.Timestamp, p)) for a, p in REAL_TEST.items()},
+    )
 
 
 def simulated_market(seed: int, n_days: int) -> Market:
@@ -101,11 +111,15 @@ def simulated_market(seed: int, n_days: int) -> Market:
     frame = skvol.daily_measures(*panels, measures=("rv", "bv", "rs_neg", "rs_pos", "ret"))
     dates = frame.index
     cut = [dates[int(len(dates) * q)] for q in (0.6, 0.8)]
-    out = _market(f"simulated (seed {seed})", frame, cut,
-                  {a: (cut[0], dates[-1]) for a in market.bars})
-    out.oracle = {a: pd.Series(market.oracle_variance(a, include_jumps=True),
-                               index=market.truth[a].index).reindex(frame.index)
-                  for a in market.bars}
+    out = _market(
+        f"simulated (seed {seed})", frame, cut, {a: (cut[0], dates[-1]) for a in market.bars}
+    )
+    out.oracle = {
+        a: pd.Series(
+            market.oracle_variance(a, include_jumps=True), index=market.truth[a].index
+        ).reindex(frame.index)
+        for a in market.bars
+    }
     return out
 
 
@@ -160,8 +174,13 @@ def forecast(market: Market, model_name: str, seed: int, quick: bool) -> dict[st
         train = market.frame.index < start
         test = (market.frame.index >= start) & (market.frame.index < stop)
         y_train = market.y.loc[train]
-        assets = [a for a in market.test if y_train[a].notna().sum() >= MIN_TRAIN
-                  and market.test[a][0] <= stop and market.test[a][1] >= start]
+        assets = [
+            a
+            for a in market.test
+            if y_train[a].notna().sum() >= MIN_TRAIN
+            and market.test[a][0] <= stop
+            and market.test[a][1] >= start
+        ]
         if not assets:
             continue
         if model_name.startswith("cross"):
@@ -185,9 +204,9 @@ def forecast(market: Market, model_name: str, seed: int, quick: bool) -> dict[st
             Xa = X[cols] if not model_name.startswith("har") else market.frame.loc[X.index, cols]
             model = make_model(model_name, seed, quick).fit(Xa.loc[tr], y.loc[tr])
             first = np.flatnonzero(te)[0]
-            block = Xa.iloc[first: np.flatnonzero(te)[-1] + 1]
+            block = Xa.iloc[first : np.flatnonzero(te)[-1] + 1]
             dist = model.predict_dist(block)
-            keep = te[first: first + len(block)]
+            keep = te[first : first + len(block)]
             out[a].append((block.index[keep], _subset(dist, keep)))
     return {a: _concat(parts) for a, parts in out.items() if parts}
 
@@ -204,13 +223,17 @@ def _concat(parts):
     index = parts[0][0].append([p[0] for p in parts[1:]])
     dists = [p[1] for p in parts]
     if hasattr(dists[0], "components"):
-        comps = [_concat([(parts[i][0], d.components[k]) for i, d in enumerate(dists)])[1]
-                 for k in range(len(dists[0].components))]
+        comps = [
+            _concat([(parts[i][0], d.components[k]) for i, d in enumerate(dists)])[1]
+            for k in range(len(dists[0].components))
+        ]
         return index, type(dists[0])(comps)
     params = [distribution_params(d) for d in dists]
     n = [len(p[0]) for p in parts]
-    merged = {k: np.concatenate([np.broadcast_to(p[k], (m,)) for p, m in zip(params, n, strict=True)])
-              for k in params[0]}
+    merged = {
+        k: np.concatenate([np.broadcast_to(p[k], (m,)) for p, m in zip(params, n, strict=True)])
+        for k in params[0]
+    }
     return index, dists[0].dist(**merged)
 
 
@@ -242,10 +265,13 @@ def score(market: Market, asset: str, index: pd.DatetimeIndex, dist, recalibrate
         v_var = np.asarray(dist.ppf(level), dtype=float)
         r_var = TARGET.return_var(dist, level)
         if recalibrate is not None:
-            v_var, r_var = recalibrate(v_var, y_true, r_var, r, level)
+            v_var, r_var = recalibrate(v_var, y_true, r_var, r, level, dist)
         for store, breaches in ((vol, y_true > v_var), (ret, r < r_var)):
-            store[level] = (int(breaches.sum()), kupiec_pof(breaches, level).pvalue,
-                            christoffersen_conditional_coverage(breaches, level).pvalue)
+            store[level] = (
+                int(breaches.sum()),
+                kupiec_pof(breaches, level).pvalue,
+                christoffersen_conditional_coverage(breaches, level).pvalue,
+            )
     return Score(float(losses.mean()), losses, vol, ret, len(index))
 
 
@@ -258,35 +284,55 @@ def report(market: Market, results: dict[str, list[dict[str, Score]]]) -> None:
         oracle = None
         if market.oracle is not None:
             idx = base.losses.index
-            oracle = float(qlike(TARGET.to_variance(market.y.loc[idx, asset].to_numpy()),
-                                 market.oracle[asset].loc[idx].to_numpy()).mean())
+            oracle = float(
+                qlike(
+                    TARGET.to_variance(market.y.loc[idx, asset].to_numpy()),
+                    market.oracle[asset].loc[idx].to_numpy(),
+                ).mean()
+            )
         print(f"\n{asset}: {base.n} test days" + (f", oracle QLIKE {oracle:.4f}" if oracle else ""))
-        head = (f"{'model':<14}{'QLIKE':>8}{'/HAR':>7}" + ("{:>8}".format("/oracle") if oracle else "")
-                + f"{'DM p (worst)':>14}  " + "  ".join(
-                    f"{k}{int(100 * lv)}: br/Kp/CCp" for k in ("vol", "ret") for lv in LEVELS))
+        head = (
+            f"{'model':<14}{'QLIKE':>8}{'/HAR':>7}"
+            + ("{:>8}".format("/oracle") if oracle else "")
+            + f"{'DM p (worst)':>14}  "
+            + "  ".join(f"{k}{int(100 * lv)}: br/Kp/CCp" for k in ("vol", "ret") for lv in LEVELS)
+        )
         print(head)
         for name, seeds in results.items():
             scores = [s[asset] for s in seeds if asset in s]
             if not scores:
                 continue
             q = np.mean([s.qlike for s in scores])
-            dms = [diebold_mariano(s.losses.to_numpy(), base.losses.loc[s.losses.index].to_numpy()).pvalue
-                   if name != "har_normal" else np.nan for s in scores]
+            dms = [
+                diebold_mariano(
+                    s.losses.to_numpy(), base.losses.loc[s.losses.index].to_numpy()
+                ).pvalue
+                if name != "har_normal"
+                else np.nan
+                for s in scores
+            ]
             cells = []
             for kind in ("vol", "ret"):
                 for lv in LEVELS:
                     br = [getattr(s, kind)[lv] for s in scores]
-                    cells.append(f"{np.mean([b[0] for b in br]):5.1f}/{min(b[1] for b in br):.2f}/"
-                                 f"{min(b[2] for b in br):.2f}")
+                    cells.append(
+                        f"{np.mean([b[0] for b in br]):5.1f}/{min(b[1] for b in br):.2f}/"
+                        f"{min(b[2] for b in br):.2f}"
+                    )
             line = f"{name:<14}{q:8.4f}{q / base.qlike:7.3f}"
             if oracle:
                 line += f"{q / oracle:8.3f}"
-            line += f"{np.nanmax(dms) if name != 'har_normal' else float('nan'):14.3f}  " + "  ".join(cells)
+            line += (
+                f"{np.nanmax(dms) if name != 'har_normal' else float('nan'):14.3f}  "
+                + "  ".join(cells)
+            )
             print(line)
             if len(scores) > 1:
                 spread = max(s.vol[0.95][0] for s in scores) - min(s.vol[0.95][0] for s in scores)
-                print(f"{'':<14}seeds: QLIKE {[round(s.qlike, 4) for s in scores]}, "
-                      f"95% vol-breach spread {spread}")
+                print(
+                    f"{'':<14}seeds: QLIKE {[round(s.qlike, 4) for s in scores]}, "
+                    f"95% vol-breach spread {spread}"
+                )
 
 
 def run(market: Market, models: list[str], seeds: list[int], quick: bool, recal) -> None:
@@ -295,10 +341,14 @@ def run(market: Market, models: list[str], seeds: list[int], quick: bool, recal)
         t0 = time.perf_counter()
         deterministic = name.startswith("har")
         per_seed = []
-        for seed in (seeds[:1] if deterministic else seeds):
+        for seed in seeds[:1] if deterministic else seeds:
             fc = forecast(market, "cross" if name.startswith("cross") else name, seed, quick)
-            per_seed.append({a: score(market, a, idx, d, recal if name.endswith("_recal") else None)
-                             for a, (idx, d) in fc.items()})
+            per_seed.append(
+                {
+                    a: score(market, a, idx, d, recal if name.endswith("_recal") else None)
+                    for a, (idx, d) in fc.items()
+                }
+            )
         results[name] = per_seed
         print(f"[{market.name}] {name}: {time.perf_counter() - t0:.0f} s", flush=True)
     report(market, results)
@@ -306,33 +356,55 @@ def run(market: Market, models: list[str], seeds: list[int], quick: bool, recal)
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data")
+    parser.add_argument(
+        "--data", type=Path, default=Path(__file__).resolve().parents[2] / "shared" / "data"
+    )
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
     parser.add_argument("--sim-seeds", type=int, nargs="+", default=[0, 1])
     parser.add_argument("--sim-days", type=int, default=1000)
     parser.add_argument("--only", choices=("real", "simulated"), default=None)
-    parser.add_argument("--models", nargs="+",
-                        default=["har_normal", "har_t", "lstm", "lstm_har", "cross", "cross_recal"])
+    parser.add_argument(
+        "--models",
+        nargs="+",
+        default=["har_normal", "har_t", "lstm", "lstm_har", "cross", "cross_recal"],
+    )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     recal = make_recalibrator()
-    print(f"skvol {skvol.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs, "
-          f"seeds {args.seeds}, models {args.models}", flush=True)
+    print(
+        f"skvol {skvol.__version__}, torch {torch.__version__}, {os.cpu_count()} CPUs, "
+        f"seeds {args.seeds}, models {args.models}",
+        flush=True,
+    )
     if args.only != "real":
         for s in args.sim_seeds:
-            run(simulated_market(s, 400 if args.quick else args.sim_days), args.models,
-                args.seeds, args.quick, recal)
+            run(
+                simulated_market(s, 400 if args.quick else args.sim_days),
+                args.models,
+                args.seeds,
+                args.quick,
+                recal,
+            )
     if args.only != "simulated":
         run(real_market(args.data, args.quick), args.models, args.seeds, args.quick, recal)
 
 
 def make_recalibrator():
-    """The online recalibration of the VaR from past breaches only (skvol.evaluation)."""
-    from skvol.evaluation import QuantileTracker
+    """Online recalibration of the VaR from past breaches only (QuantileTracker).
 
-    def recalibrate(v_var, y_true, r_var, r, level):
-        vol = QuantileTracker(level=level, side="upper").transform(v_var, y_true)
-        ret = QuantileTracker(level=level, side="lower").transform(r_var, r)
+    The adjustment's unit is how much the model's own VaR moves per unit of level that day
+    (as ``walk_forward_predict(recalibrate=...)`` sets it), so the step reads as a shift of
+    the level.
+    """
+    tracker = skvol.evaluation.QuantileTracker()
+    h = 0.002
+
+    def recalibrate(v_var, y_true, r_var, r, level, dist):
+        v_unit = (np.asarray(dist.ppf(level + h)) - np.asarray(dist.ppf(level - h))) / (2 * h)
+        up, down = TARGET.return_var(dist, level + h), TARGET.return_var(dist, level - h)
+        r_unit = (np.log(-up) - np.log(-down)) / (2 * h)
+        vol = tracker.recalibrate(v_var, y_true, level, kind="volatility", unit=v_unit).var
+        ret = tracker.recalibrate(r_var, r, level, kind="return", unit=r_unit).var
         return vol, ret
 
     return recalibrate
