@@ -264,6 +264,10 @@ def acerbi_szekely(
     samples simulated from the model's own predictive distributions, each scored with the
     model's own VaR and ES, whose statistic is at most the observed one,
     ``(1 + #{Z_sim <= Z}) / (1 + M)`` (for ``Z1`` among the samples with a breach).
+    The draws come from the full predictive distribution; for a heavy-tailed target
+    forecast (a Student-t of ``log V``) :func:`return_es` leaves out the variances above
+    its ``truncate`` quantile (the exact ES is infinite), so there the ES tested is the
+    truncated one.
 
     Parameters
     ----------
