@@ -1,4 +1,4 @@
-"""skvol.evaluation: walk-forward forecasts, VaR backtests and recalibration, scores, the scorer."""
+"""skvol.evaluation: walk-forward forecasts, VaR and ES backtests, recalibration, scores, scorers and forecast comparison."""
 
 from skvol.evaluation._backtest import (
     ChristoffersenIndependenceResult,
@@ -11,9 +11,26 @@ from skvol.evaluation._backtest import (
     christoffersen_independence,
     kupiec_pof,
     traffic_light,
+    traffic_light_series,
     var_backtest,
     var_backtest_table,
 )
+from skvol.evaluation._compare import (
+    DieboldMarianoResult,
+    ModelConfidenceSetResult,
+    diebold_mariano,
+    model_confidence_set,
+)
+from skvol.evaluation._dq import DynamicQuantileResult, dq_test
+from skvol.evaluation._es_backtest import (
+    AcerbiSzekelyResult,
+    McNeilFreyResult,
+    acerbi_szekely,
+    mcneil_frey,
+)
+from skvol.evaluation._es_scorer import ESBacktestScorer
+from skvol.evaluation._frames import daily_loss, walk_forward_dist
+from skvol.evaluation._fz import fz0_loss
 from skvol.evaluation._recalibrate import QuantileTracker, RecalibratedVaR
 from skvol.evaluation._scorer import VaRBacktestScorer
 from skvol.evaluation._scores import (
@@ -33,19 +50,32 @@ from skvol.evaluation._var import (
 from skvol.evaluation._walk_forward import walk_forward_predict
 
 __all__ = [
+    "AcerbiSzekelyResult",
     "ChristoffersenIndependenceResult",
     "ConditionalCoverageResult",
+    "DieboldMarianoResult",
+    "DynamicQuantileResult",
+    "ESBacktestScorer",
     "KupiecResult",
     "QuantileTracker",
     "RecalibratedVaR",
+    "McNeilFreyResult",
+    "ModelConfidenceSetResult",
     "TrafficLightResult",
     "VaRBacktestResult",
     "VaRBacktestScorer",
+    "acerbi_szekely",
     "breach_flags",
     "christoffersen_conditional_coverage",
     "christoffersen_independence",
     "crps",
+    "daily_loss",
+    "diebold_mariano",
+    "dq_test",
+    "fz0_loss",
     "kupiec_pof",
+    "mcneil_frey",
+    "model_confidence_set",
     "mse_loss",
     "negative_log_likelihood",
     "pinball_loss",
@@ -54,9 +84,11 @@ __all__ = [
     "return_es",
     "return_var",
     "traffic_light",
+    "traffic_light_series",
     "var_backtest",
     "var_backtest_table",
     "volatility_es",
     "volatility_var",
+    "walk_forward_dist",
     "walk_forward_predict",
 ]

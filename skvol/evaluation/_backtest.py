@@ -30,12 +30,19 @@ __all__ = [
     "christoffersen_independence",
     "christoffersen_conditional_coverage",
     "traffic_light",
+    "traffic_light_series",
     "var_backtest",
     "var_backtest_table",
 ]
 
 SIGNIFICANCE = 0.05
 """Size of the two-sided Kupiec test behind :attr:`VaRBacktestResult.verdict`."""
+BASEL_LEVEL = 0.99
+"""The VaR level the Basel traffic light is defined for."""
+BASEL_DAYS = 250
+"""The Basel traffic light counts the breaches of the last 250 trading days."""
+NOT_APPLICABLE = "n/a"
+"""The table's traffic-light entry when the zones do not apply (not 99% VaR, < 250 days)."""
 
 
 @dataclass(frozen=True)
@@ -150,7 +157,7 @@ class ConditionalCoverageResult:
 
 @dataclass(frozen=True)
 class TrafficLightResult:
-    """Basel Committee (1996) traffic-light zone of a breach count.
+    """Basel Committee (1996) traffic-light zone of the breaches of the last 250 days.
 
     Attributes
     ----------
@@ -159,12 +166,14 @@ class TrafficLightResult:
         yellow in between, with ``X ~ Binomial(days, 1 - level)``.
     cumulative_probability : float
         ``P(X <= breaches)``.
-    breaches, days : int
-        Counts of breaches and days.
+    breaches : int
+        Breaches in the last ``days`` days.
+    days : int
+        Days counted: 250, the last 250 of the sequence.
     level : float
-        VaR level.
+        VaR level (0.99).
     green_max, yellow_max : int
-        Largest breach counts still in the green and yellow zones for these ``days``.
+        Largest breach counts still in the green and yellow zones (4 and 9).
     """
 
     zone: str
@@ -205,7 +214,9 @@ class VaRBacktestResult:
     kupiec : KupiecResult
     independence : ChristoffersenIndependenceResult
     conditional_coverage : ConditionalCoverageResult
-    traffic_light : TrafficLightResult
+    traffic_light : TrafficLightResult or None
+        The Basel zone of the last 250 days, for a 99% VaR over at least 250 days;
+        None otherwise (the zones are defined for nothing else).
     verdict : {"calibrated", "overestimates risk", "underestimates risk"}
         From the two-sided Kupiec test at 5%: "calibrated" when not rejected, otherwise
         "overestimates risk" with too few breaches and "underestimates risk" with too many.
@@ -222,9 +233,14 @@ class VaRBacktestResult:
     kupiec: KupiecResult = field(repr=False)
     independence: ChristoffersenIndependenceResult = field(repr=False)
     conditional_coverage: ConditionalCoverageResult = field(repr=False)
-    traffic_light: TrafficLightResult = field(repr=False)
+    traffic_light: TrafficLightResult | None = field(repr=False)
     verdict: str = ""
     breaches: np.ndarray = field(repr=False, compare=False, default_factory=lambda: np.zeros(0))
+
+    @property
+    def zone(self) -> str | None:
+        """The traffic-light zone of the last 250 days, or None where it does not apply."""
+        return None if self.traffic_light is None else self.traffic_light.zone
 
     def __repr__(self) -> str:
         return (
@@ -232,7 +248,7 @@ class VaRBacktestResult:
             f"expected={self.expected_breaches:.4g}, actual={self.actual_breaches}, "
             f"rate={self.breach_rate:.4g}, kupiec_p={self.kupiec.pvalue:.4g}, "
             f"ind_p={self.independence.pvalue:.4g}, cc_p={self.conditional_coverage.pvalue:.4g}, "
-            f"zone={self.traffic_light.zone!r}, verdict={self.verdict!r})"
+            f"zone={self.zone!r}, verdict={self.verdict!r})"
         )
 
 
@@ -433,21 +449,44 @@ def _zone_limits(days: int, p: float) -> tuple[int, int]:
     return green_max, yellow_max
 
 
-def traffic_light(breaches, level: float = 0.99) -> TrafficLightResult:
-    """Basel traffic-light zone of a breach count.
+def _check_basel_level(level) -> float:
+    level = check_level(level)
+    if abs(level - BASEL_LEVEL) > 1e-12:
+        raise ValueError(
+            f"the Basel traffic light is defined for 99% VaR only, got level={level!r}; "
+            "backtest other levels with kupiec_pof and christoffersen_conditional_coverage"
+        )
+    return level
 
-    With ``X ~ Binomial(days, 1 - level)``: green while ``P(X <= breaches) < 0.95``, red
-    once ``P(X <= breaches) >= 0.9999``, yellow in between (Basel Committee on Banking
-    Supervision 1996, "Supervisory framework for the use of backtesting in conjunction with
-    the internal models approach", Table 2). For 250 days at 99%: green 0-4, yellow 5-9,
-    red 10 or more.
+
+def _basel_flags(breaches, caller: str) -> np.ndarray:
+    flags = _check_breaches(breaches)
+    if flags.size < BASEL_DAYS:
+        raise ValueError(
+            f"{caller}: the Basel traffic light counts the breaches of the last "
+            f"{BASEL_DAYS} days; got only {flags.size} days"
+        )
+    return flags
+
+
+def traffic_light(breaches, level: float = BASEL_LEVEL) -> TrafficLightResult:
+    """Basel traffic-light zone of a 99% VaR: the breaches of the last 250 days.
+
+    With ``X ~ Binomial(250, 0.01)`` and ``x`` the breaches of the last 250 days: green
+    while ``P(X <= x) < 0.95`` (0-4 breaches), red once ``P(X <= x) >= 0.9999`` (10 or
+    more), yellow in between (5-9) (Basel Committee on Banking Supervision 1996,
+    "Supervisory framework for the use of backtesting in conjunction with the internal
+    models approach", Table 2). The zones are defined for a 99% VaR over 250 trading days
+    and for nothing else: another level or fewer than 250 days raise ``ValueError``;
+    a longer sequence is judged on its last 250 days (see :func:`traffic_light_series`
+    for every 250-day window).
 
     Parameters
     ----------
     breaches : array-like of bool or 0/1, shape (n_days,)
-        Breach flags in time order.
+        Breach flags in time order, ``n_days >= 250``.
     level : float, default=0.99
-        VaR level in (0, 1).
+        VaR level; must be 0.99.
 
     Returns
     -------
@@ -456,24 +495,66 @@ def traffic_light(breaches, level: float = 0.99) -> TrafficLightResult:
     Examples
     --------
     >>> from skvol.evaluation import traffic_light
-    >>> traffic_light([1] * 5 + [0] * 245, level=0.99).zone
+    >>> traffic_light([1] * 5 + [0] * 245).zone
     'yellow'
+    >>> traffic_light([1] * 5 + [0] * 250).zone  # the last 250 days hold no breach
+    'green'
     """
-    level = check_level(level)
-    flags = _check_breaches(breaches)
-    n, x = flags.size, int(flags.sum())
+    level = _check_basel_level(level)
+    flags = _basel_flags(breaches, "traffic_light")[-BASEL_DAYS:]
+    x = int(flags.sum())
     p = 1.0 - level
-    cdf = float(stats.binom.cdf(x, n, p))
+    cdf = float(stats.binom.cdf(x, BASEL_DAYS, p))
     zone = "green" if cdf < 0.95 else ("red" if cdf >= 0.9999 else "yellow")
-    green_max, yellow_max = _zone_limits(n, p)
+    green_max, yellow_max = _zone_limits(BASEL_DAYS, p)
     return TrafficLightResult(
         zone=zone,
         cumulative_probability=cdf,
         breaches=x,
-        days=n,
+        days=BASEL_DAYS,
         level=level,
         green_max=green_max,
         yellow_max=yellow_max,
+    )
+
+
+def traffic_light_series(breaches, level: float = BASEL_LEVEL) -> pd.DataFrame:
+    """The Basel traffic light of every 250-day window: the zone as it evolves over time.
+
+    Row ``t`` (from the 250th day on) counts the breaches of days ``t - 249, ..., t`` and
+    gives their zone as :func:`traffic_light` does (green 0-4, yellow 5-9, red 10+). The
+    last row equals ``traffic_light(breaches)``.
+
+    Parameters
+    ----------
+    breaches : array-like or Series of bool or 0/1, shape (n_days,)
+        Breach flags in time order, ``n_days >= 250``; a Series keeps its index (dates).
+    level : float, default=0.99
+        VaR level; must be 0.99.
+
+    Returns
+    -------
+    DataFrame
+        Indexed by the last day of each window (the Series' index, else positions), with
+        columns ``breaches`` (count in the window) and ``zone``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from skvol.evaluation import traffic_light_series
+    >>> out = traffic_light_series(np.r_[np.ones(10), np.zeros(260)])
+    >>> out["zone"].iloc[[0, 5, -1]].tolist(), len(out)
+    (['red', 'yellow', 'green'], 21)
+    """
+    level = _check_basel_level(level)
+    flags = _basel_flags(breaches, "traffic_light_series")
+    index = breaches.index if isinstance(breaches, pd.Series) else pd.RangeIndex(flags.size)
+    total = np.concatenate([[0], np.cumsum(flags, dtype=np.int64)])
+    counts = total[BASEL_DAYS:] - total[:-BASEL_DAYS]
+    green_max, yellow_max = _zone_limits(BASEL_DAYS, 1.0 - level)
+    zone = np.where(counts <= green_max, "green", np.where(counts <= yellow_max, "yellow", "red"))
+    return pd.DataFrame(
+        {"breaches": counts, "zone": zone.astype(object)}, index=index[BASEL_DAYS - 1 :]
     )
 
 
@@ -557,8 +638,9 @@ def var_backtest(y_true, var, level: float, side: str = "upper") -> VaRBacktestR
     Returns
     -------
     VaRBacktestResult
-        The traffic light is computed at the same ``level`` (Basel's table is for 99%).
-        The verdict comes from the two-sided Kupiec test at 5%.
+        The Basel traffic light is given (on the last 250 days) for a 99% VaR over at
+        least 250 days, and is None otherwise. The verdict comes from the two-sided Kupiec
+        test at 5%.
 
     Examples
     --------
@@ -588,7 +670,11 @@ def var_backtest(y_true, var, level: float, side: str = "upper") -> VaRBacktestR
         kupiec=pof,
         independence=cc.independence,
         conditional_coverage=cc,
-        traffic_light=traffic_light(flags, level),
+        traffic_light=(
+            traffic_light(flags, level)
+            if abs(level - BASEL_LEVEL) <= 1e-12 and flags.size >= BASEL_DAYS
+            else None
+        ),
         verdict=verdict,
         breaches=flags,
     )
@@ -620,7 +706,9 @@ def var_backtest_table(results: Mapping[str, VaRBacktestResult]) -> pd.DataFrame
     -------
     DataFrame
         Columns: Asset, Total Days, Expected Breaches, Actual Breaches, Breach Rate,
-        Result (the verdict), Kupiec p, Christoffersen ind p, CC p, Traffic light.
+        Result (the verdict), Kupiec p, Christoffersen ind p, CC p, Traffic light (the
+        Basel zone of the last 250 days for a 99% VaR over at least 250 days, "n/a"
+        otherwise).
 
     Examples
     --------
@@ -652,7 +740,7 @@ def var_backtest_table(results: Mapping[str, VaRBacktestResult]) -> pd.DataFrame
                 res.kupiec.pvalue,
                 res.independence.pvalue,
                 res.conditional_coverage.pvalue,
-                res.traffic_light.zone,
+                NOT_APPLICABLE if res.traffic_light is None else res.traffic_light.zone,
             ]
         )
     return pd.DataFrame(rows, columns=TABLE_COLUMNS)

@@ -9,7 +9,9 @@
   the noise in a realized-variance proxy (Patton 2011, "Volatility forecast comparison
   using imperfect volatility proxies", J. Econometrics 160(1)), on the variance scale.
 
-Each returns the mean over rows, as a float.
+Each returns the mean over rows, as a float; with ``per_day=True`` it returns the loss of
+each row instead (an ndarray), the input of :func:`diebold_mariano` and
+:func:`model_confidence_set`.
 """
 
 from __future__ import annotations
@@ -38,6 +40,13 @@ def _as_1d(values, name: str) -> np.ndarray:
     return arr
 
 
+def _reduce(values: np.ndarray, per_day: bool):
+    """The mean as a float, or the per-row values with ``per_day=True``."""
+    if per_day:
+        return np.asarray(values, dtype=float)
+    return float(np.mean(values))
+
+
 def _pair(y_true, y_pred, name_pred: str) -> tuple[np.ndarray, np.ndarray]:
     y = _as_1d(y_true, "y_true")
     p = np.broadcast_to(_as_1d(y_pred, name_pred), y.shape) if np.size(y_pred) == 1 else None
@@ -48,7 +57,7 @@ def _pair(y_true, y_pred, name_pred: str) -> tuple[np.ndarray, np.ndarray]:
     return y, p
 
 
-def pinball_loss(y_true, quantile, alpha: float) -> float:
+def pinball_loss(y_true, quantile, alpha: float, *, per_day: bool = False):
     """Mean pinball (quantile) loss of a forecast of the ``alpha`` quantile.
 
     ``L_alpha(q, y) = (alpha - 1{y < q}) (y - q)``, averaged over rows. Use
@@ -63,10 +72,12 @@ def pinball_loss(y_true, quantile, alpha: float) -> float:
         Forecast quantiles.
     alpha : float
         Quantile level in (0, 1).
+    per_day : bool, default=False
+        Return the loss of each row (ndarray of shape (n_rows,)) instead of the mean.
 
     Returns
     -------
-    float
+    float or ndarray
 
     Examples
     --------
@@ -79,7 +90,7 @@ def pinball_loss(y_true, quantile, alpha: float) -> float:
         raise ValueError(f"alpha must lie strictly between 0 and 1, got {alpha!r}")
     y, q = _pair(y_true, quantile, "quantile")
     diff = y - q
-    return float(np.mean(np.where(diff < 0, (alpha - 1.0) * diff, alpha * diff)))
+    return _reduce(np.where(diff < 0, (alpha - 1.0) * diff, alpha * diff), per_day)
 
 
 def _check_dist(dist, n_rows: int) -> None:
@@ -93,7 +104,7 @@ def _check_dist(dist, n_rows: int) -> None:
         raise ValueError(f"dist has {size} elements but y_true has {n_rows} rows")
 
 
-def negative_log_likelihood(y_true, dist) -> float:
+def negative_log_likelihood(y_true, dist, *, per_day: bool = False):
     """Mean negative log-likelihood ``-log f(y)`` of the realised values (the log score).
 
     Parameters
@@ -102,10 +113,12 @@ def negative_log_likelihood(y_true, dist) -> float:
         Realised values.
     dist : frozen scipy.stats distribution
         Predicted distribution, one element per row.
+    per_day : bool, default=False
+        Return the loss of each row (ndarray of shape (n_rows,)) instead of the mean.
 
     Returns
     -------
-    float
+    float or ndarray
 
     Examples
     --------
@@ -116,7 +129,7 @@ def negative_log_likelihood(y_true, dist) -> float:
     """
     y = _as_1d(y_true, "y_true")
     _check_dist(dist, y.size)
-    return float(-np.mean(dist.logpdf(y)))
+    return _reduce(-np.broadcast_to(dist.logpdf(y), y.shape), per_day)
 
 
 def _crps_normal(y: np.ndarray, loc, scale) -> np.ndarray:
@@ -146,7 +159,7 @@ def _crps_student_t(y: np.ndarray, df, loc, scale) -> np.ndarray:
     return scale * term
 
 
-def crps(y_true, dist) -> float:
+def crps(y_true, dist, *, per_day: bool = False):
     """Mean continuous ranked probability score of a Normal or Student-t forecast.
 
     ``CRPS(F, y) = integral (F(x) - 1{x >= y})**2 dx``, in closed form: Normal
@@ -160,10 +173,12 @@ def crps(y_true, dist) -> float:
         Realised values.
     dist : frozen ``scipy.stats.norm`` or ``scipy.stats.t``
         Predicted distribution, one element per row.
+    per_day : bool, default=False
+        Return the loss of each row (ndarray of shape (n_rows,)) instead of the mean.
 
     Returns
     -------
-    float
+    float or ndarray
 
     Examples
     --------
@@ -182,10 +197,10 @@ def crps(y_true, dist) -> float:
         values = _crps_student_t(y, p["df"], p["loc"], p["scale"])
     else:
         raise TypeError(f"crps has closed forms for norm and t only, got scipy.stats.{name}")
-    return float(np.mean(values))
+    return _reduce(np.broadcast_to(values, y.shape), per_day)
 
 
-def qlike_loss(realized_variance, forecast_variance) -> float:
+def qlike_loss(realized_variance, forecast_variance, *, per_day: bool = False):
     """Mean QLIKE loss of a variance forecast (Patton 2011).
 
     ``L(s2, h) = s2 / h - log(s2 / h) - 1`` with ``s2`` the realized variance and ``h``
@@ -198,10 +213,12 @@ def qlike_loss(realized_variance, forecast_variance) -> float:
         Realized variance proxy, positive.
     forecast_variance : array-like of shape (n_rows,)
         Variance forecast, positive (e.g. from :func:`predicted_variance`).
+    per_day : bool, default=False
+        Return the loss of each row (ndarray of shape (n_rows,)) instead of the mean.
 
     Returns
     -------
-    float
+    float or ndarray
 
     Examples
     --------
@@ -216,10 +233,10 @@ def qlike_loss(realized_variance, forecast_variance) -> float:
             pos = int(np.flatnonzero(arr <= 0)[0])
             raise ValueError(f"{name} must be positive; position {pos} holds {arr[pos]!r}")
     ratio = s2 / h
-    return float(np.mean(ratio - np.log(ratio) - 1.0))
+    return _reduce(ratio - np.log(ratio) - 1.0, per_day)
 
 
-def mse_loss(realized_variance, forecast_variance) -> float:
+def mse_loss(realized_variance, forecast_variance, *, per_day: bool = False):
     """Mean squared error of a variance forecast, ``(s2 - h)**2`` (Patton 2011).
 
     Parameters
@@ -228,16 +245,20 @@ def mse_loss(realized_variance, forecast_variance) -> float:
         Realized variance proxy.
     forecast_variance : array-like of shape (n_rows,)
         Variance forecast.
+    per_day : bool, default=False
+        Return the loss of each row (ndarray of shape (n_rows,)) instead of the mean.
 
     Returns
     -------
-    float
+    float or ndarray
 
     Examples
     --------
     >>> from skvol.evaluation import mse_loss
     >>> mse_loss([1.0, 2.0], [1.0, 4.0])
     2.0
+    >>> mse_loss([1.0, 2.0], [1.0, 4.0], per_day=True)
+    array([0., 4.])
     """
     s2, h = _pair(realized_variance, forecast_variance, "forecast_variance")
-    return float(np.mean((s2 - h) ** 2))
+    return _reduce((s2 - h) ** 2, per_day)

@@ -207,7 +207,7 @@ def _backtest_metrics(backtests) -> dict:
             "kupiec_p": r.kupiec.pvalue,
             "christoffersen_ind_p": r.independence.pvalue,
             "conditional_coverage_p": r.conditional_coverage.pvalue,
-            "traffic_light": r.traffic_light.zone,
+            "traffic_light": "n/a" if r.traffic_light is None else r.traffic_light.zone,
             "result": r.verdict,
         }
     return out
@@ -668,7 +668,8 @@ def _report(config: StudyConfig, metrics: dict, figures: dict) -> Report:
             "Volatility VaR: the upper quantile of the predicted target distribution; a breach is a realised "
             "target above it. Return VaR: the lower quantile of tomorrow's daily log return r ~ N(0, V) mixed "
             "over the predicted distribution of the variance V (`return_var`); a breach is a realised return "
-            "below it. Result: two-sided Kupiec test at 5%; traffic light at the same level."
+            "below it. Result: two-sided Kupiec test at 5%; Basel traffic light on the last 250 days, "
+            "for 99% VaR only (n/a otherwise)."
         )
     )
     for setup, name in ((STUDY_SETUP, "Study setup"), (RECOMMENDED_SETUP, "Recommended setup")):

@@ -15,6 +15,7 @@ from skvol.evaluation import (
     christoffersen_independence,
     kupiec_pof,
     traffic_light,
+    traffic_light_series,
     var_backtest,
     var_backtest_table,
 )
@@ -185,9 +186,9 @@ def test_traffic_light_cumulative_probabilities_match_basel_table():
         assert round(100 * res.cumulative_probability, 2) == pytest.approx(pct, abs=0.011)
 
 
-def test_traffic_light_zone_limits_for_other_sample_sizes():
-    # Reference loop over the binomial CDF written with math.comb.
-    n, p = 500, 0.01
+def test_traffic_light_zone_limits_from_the_binomial_cdf():
+    # Reference loop over the Binomial(250, 0.01) CDF written with math.comb.
+    n, p = 250, 0.01
     cdf, green_max, yellow_max = 0.0, None, None
     for x in range(n + 1):
         cdf += math.comb(n, x) * p**x * (1 - p) ** (n - x)
@@ -198,6 +199,68 @@ def test_traffic_light_zone_limits_for_other_sample_sizes():
             break
     res = traffic_light(_flags(0, n))
     assert (res.green_max, res.yellow_max) == (green_max, yellow_max)
+
+
+def test_traffic_light_judges_the_last_250_days_only():
+    # 12 breaches long ago, then 3 in the last 250 days: green, on 250 days.
+    flags = np.r_[np.ones(12), np.zeros(300), np.ones(3), np.zeros(247)]
+    res = traffic_light(flags)
+    assert (res.zone, res.breaches, res.days) == ("green", 3, 250)
+    assert traffic_light(flags[:250]).zone == "red"  # the first 250 days hold the 12
+    assert traffic_light(np.r_[np.zeros(250), np.ones(10)]).zone == "red"
+
+
+@pytest.mark.parametrize(
+    ("flags", "level", "match"),
+    [
+        (np.zeros(250), 0.95, "99% VaR only"),
+        (np.zeros(250), 0.975, "99% VaR only"),
+        (np.zeros(249), 0.99, "last 250 days; got only 249"),
+    ],
+)
+def test_traffic_light_refuses_what_basel_does_not_define(flags, level, match):
+    with pytest.raises(ValueError, match=match):
+        traffic_light(flags, level)
+    with pytest.raises(ValueError, match=match):
+        traffic_light_series(flags, level)
+
+
+def test_traffic_light_series_counts_every_250_day_window():
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2010-01-01", periods=600)
+    rate = np.r_[np.full(300, 0.005), np.full(300, 0.04)]  # a calm year, then a bad one
+    flags = pd.Series(rng.random(600) < rate, index=days)
+    out = traffic_light_series(flags)
+    assert out.index.equals(days[249:])
+    # reference: a plain loop over the windows
+    counts = [int(flags.iloc[t - 249 : t + 1].sum()) for t in range(249, 600)]
+    assert out["breaches"].tolist() == counts
+    zones = ["green" if c <= 4 else "yellow" if c <= 9 else "red" for c in counts]
+    assert out["zone"].tolist() == zones
+    assert out["zone"].iloc[-1] == traffic_light(flags.to_numpy()).zone
+    assert len(set(zones)) > 1  # the sequence moves through several zones
+    positions = traffic_light_series(flags.to_numpy())
+    assert positions.index.tolist() == list(range(249, 600))
+
+
+def test_var_backtest_shows_a_zone_only_for_99_percent_over_250_days():
+    rng = np.random.default_rng(2)
+    y = rng.standard_normal(400)
+    q99 = np.full(400, 2.326)
+    full = var_backtest(y, q99, 0.99)
+    assert full.traffic_light == traffic_light(full.breaches[-250:])
+    assert full.traffic_light.days == 250
+    assert full.zone == full.traffic_light.zone
+    assert var_backtest(y, np.full(400, 1.645), 0.95).traffic_light is None
+    assert var_backtest(y[:249], q99[:249], 0.99).traffic_light is None
+    table = var_backtest_table(
+        {
+            "99%": full,
+            "95%": var_backtest(y, np.full(400, 1.645), 0.95),
+            "short": var_backtest(y[:200], q99[:200], 0.99),
+        }
+    )
+    assert table["Traffic light"].tolist() == [full.zone, "n/a", "n/a"]
 
 
 # ---------------------------------------------------------------- simulation under the null
@@ -256,7 +319,7 @@ def test_var_backtest_verdicts_and_counts():
     assert many.verdict == "underestimates risk"
     right = var_backtest(np.r_[np.full(15, 2.0), np.zeros(280)], var, level=0.95)
     assert right.verdict == "calibrated"
-    assert right.traffic_light.zone == "green"
+    assert right.traffic_light is None  # a 95% VaR: the Basel zones do not apply
 
 
 def test_var_backtest_sides_and_ties():
@@ -319,4 +382,6 @@ def test_results_are_frozen_with_readable_repr():
     assert "actual=7" in text and "verdict='overestimates risk'" in text
     assert "pvalue=0.0216" in repr(res.kupiec)
     assert "n00=" in repr(res.independence)
-    assert "green 0-" in repr(res.traffic_light)
+    assert res.traffic_light is None and "zone=None" in text
+    basel = var_backtest(np.r_[np.full(3, 2.0), np.zeros(297)], np.ones(300), 0.99)
+    assert "green 0-4, yellow 5-9, red 10+" in repr(basel.traffic_light)
