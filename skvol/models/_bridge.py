@@ -119,9 +119,10 @@ EXPLODED = math.log(1e3)
 #: The model that training returns (best validation epoch, or last epoch without
 #: validation) this far above a constant forecast (10 times its mean squared error) diverged.
 DIVERGED = math.log(10.0)
-#: Floor of a constant forecast's mean squared error in the log ratio (standardised units),
-#: so that a constant target, whose constant forecast is exact, does not divide by zero.
-MSE_FLOOR = 1e-3
+#: Floor of a constant forecast's mean squared error in the log ratio, in standardised units
+#: (a tenth of the training target's variance), so that a constant target, whose constant
+#: forecast is exact, or a calm validation stretch does not make every error look huge.
+MSE_FLOOR = 0.1
 #: Predictions further than this many training-target ranges outside that range are
 #: reported by a warning (see ``BaseRecurrentRegressor._check_range``).
 RANGE_FACTOR = 10.0
@@ -132,10 +133,11 @@ def excess_loss(loss: float, reference: float, kind: str) -> float:
 
     For the mean squared error (``kind="mse"``) it is ``log(loss / max(reference,
     MSE_FLOOR))``. For a negative log-likelihood (``kind="nll"``, nats per row) it is
-    ``2 (loss - reference)``: for Gaussians whose scales fit their errors (the reference
-    constant forecast is one, see ``ProbabilisticLSTMRegressor._constant_forecast``) the
-    NLL is ``log(MSE) / 2`` plus a constant, so this is the same log ratio of mean squared
-    errors; for the Student-t it is the Gaussian equivalent.
+    ``2 (loss - reference)``, the reference being N(0, 1) in standardised units: on rows
+    whose mean square is 1 (the training rows), a Gaussian whose scale fits its errors has
+    ``2 NLL = log(MSE) + log(2 pi) + 1`` and N(0, 1) has ``log(2 pi) + 1``, so this is the
+    same log ratio of mean squared errors; on other rows (N(0, 1) fits them less well,
+    which makes the rule more lenient) and for the Student-t it is the Gaussian equivalent.
     """
     if kind == "mse":
         return math.log(max(loss, np.finfo(np.float64).tiny) / max(reference, MSE_FLOOR))
@@ -147,15 +149,17 @@ class StopOnDivergence(Callback):
 
     ``reference`` maps ``"train_loss"`` and (with early stopping) ``"valid_loss"`` to the
     loss of a constant forecast on the same rows: the training mean, 0 in the standardised
-    units the network learns (for a likelihood, with the scale that fits those rows). After every epoch, a loss whose :func:`excess_loss` over its
-    reference exceeds ``EXPLODED`` (1000 times a constant forecast's mean squared error;
-    3.45 nats per row for a likelihood) stops training with a ``RuntimeError``, like
+    units the network learns (for a likelihood, with the training standard deviation, 1).
+    After every epoch, a loss whose :func:`excess_loss` over its reference exceeds
+    ``EXPLODED`` (1000 times a constant forecast's mean squared error; 3.45 nats per row
+    for a likelihood) stops training with a ``RuntimeError``, like
     :class:`StopOnNonFiniteLoss`. At the end, the returned model (the best validation
     epoch, or the last training epoch without validation) is judged the same way: above
-    ``DIVERGED`` (10 times; 1.15 nats) it is an error, above 0 (worse than the constant
-    forecast, which a target without signal can legitimately give) leaves its message in
-    ``worse_than_constant_``, which ``fit`` issues as a ``ConvergenceWarning``. A sane start cannot trip this: an untrained network predicts
-    about the constant forecast (see ``_modules.SCALE_SHIFT``).
+    ``DIVERGED`` (10 times; 1.15 nats) it is an error; above 0 (worse than the constant
+    forecast, which a target without signal can honestly give) the message is left in
+    ``worse_than_constant_``, which ``fit`` issues as a ``ConvergenceWarning``. A sane
+    start cannot trip this: an untrained network predicts about the constant forecast
+    (see ``_modules.SCALE_SHIFT``).
     """
 
     def __init__(self, reference: dict[str, float], kind: str):

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.utils.data import Subset
 
 from skvol._history import date_index, prepend
-from skvol.models._bridge import MSE_FLOOR, RANGE_FACTOR, BaseRecurrentRegressor, _check_dates
+from skvol.models._bridge import RANGE_FACTOR, BaseRecurrentRegressor, _check_dates
 from skvol.models._modules import (
     AttentionLSTMNet,
     DistributionLSTMNet,
@@ -28,7 +28,8 @@ _COMMON_PARAMS = """lookback : int, default=20
         Rows per look-back window: the prediction for row ``t`` reads rows
         ``t - lookback + 1, ..., t``. Rows with fewer predecessors (the first rows of a
         fit, or of a standalone ndarray at predict) get left-padded windows and a mask
-        channel marking the padding.
+        channel marking the padding; so a fit on fewer than ``lookback`` rows uses what
+        exists.
     hidden_size : int, default=32
         LSTM hidden units.
     num_layers : int, default=1
@@ -52,7 +53,10 @@ _COMMON_PARAMS = """lookback : int, default=20
         oldest, never shuffled). None or 0 disables early stopping and trains on all
         rows, as does a training set too small to hold out one row.
     validation_fraction : float, default=0.1
-        Fraction of the most recent training rows held out for early stopping.
+        Fraction of the most recent training rows held out for early stopping. A loss
+        that explodes far above a constant forecast's, or a returned model far worse than
+        it, stops ``fit`` with a ``RuntimeError`` (see ``_bridge.StopOnDivergence``); a
+        returned model slightly worse than it gives a ``ConvergenceWarning``.
     random_state : int, RandomState instance or None, default=None
         Seeds weight initialisation, batch shuffling and dropout (inside
         ``torch.random.fork_rng``, so the global torch RNG is untouched). The same seed
@@ -72,6 +76,10 @@ _COMMON_ATTRIBUTES = """net_ : skorch.NeuralNet
     y_mean_, y_scale_ : float
         Target mean and standard deviation (ddof=0); the network learns the standardised
         target and predictions are mapped back to the original units.
+    y_min_, y_max_ : float
+        Range of the training target. A predicted mean more than 10 ranges outside it
+        (or a predicted scale above 10 ranges) gives a ``UserWarning``: such a
+        prediction comes from a broken network, not from the data.
     history_ : skvol._history.History
         The last ``lookback - 1`` training rows (with dates for a DataFrame), prepended
         at predict when the rows continue the fitted ones.
@@ -218,7 +226,9 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
         """LSTM that predicts tomorrow's distribution, trained by negative log-likelihood.
 
     The head emits, per row, a location ``loc``, a scale
-    ``scale = 1e-3 + softplus(raw)`` (in standardised target units, so never zero) and,
+    ``scale = 1e-3 + softplus(raw + c)`` (in standardised target units, so never zero;
+    ``c = log(expm1(0.999))`` makes an untrained head's ``raw = 0`` the target's own
+    scale 1, the constant forecast, so training does not start on a plateau) and,
     for ``distribution="student_t"``, degrees of freedom ``df = 2.01 + softplus(raw)``
     (so the variance ``df / (df - 2) scale**2`` always exists). Training minimises the
     mean exact negative log-likelihood of the standardised target (Gaussian or
@@ -303,13 +313,11 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
         return StudentTNLLLoss if self.distribution == "student_t" else GaussianNLLLoss
 
     def _constant_forecast(self, ys):
-        # N(0, rms(ys)**2), the Gaussian constant forecast whose scale fits the rows (a
-        # floor keeps a constant target finite); the Student-t's stand-in is nearly Gaussian
-        n_rows = len(ys)
-        scale = np.sqrt(max(float(np.mean(np.square(ys))), MSE_FLOOR))
-        columns = [torch.zeros(n_rows), torch.full((n_rows,), scale)]
+        # N(0, 1): the training mean and standard deviation in standardised units, where an
+        # untrained head starts; the Student-t's stand-in is nearly Gaussian
+        columns = [torch.zeros(len(ys)), torch.ones(len(ys))]
         if self.distribution == "student_t":
-            columns.append(torch.full((n_rows,), _REFERENCE_DF))
+            columns.append(torch.full((len(ys),), _REFERENCE_DF))
         return torch.stack(columns, dim=1).to(torch.float64)
 
     def _loss_kind(self):

@@ -95,8 +95,9 @@ class AttentionLSTMNet(LSTMNet):
 class DistributionNet(nn.Module):
     """Wrap a network whose head emits raw distribution parameters.
 
-    Column 0 is the location, column 1 the scale ``SCALE_FLOOR + softplus(raw)``, and for
-    the Student-t a column 2 with ``df = DF_FLOOR + softplus(raw)``.
+    Column 0 is the location, column 1 the scale
+    ``SCALE_FLOOR + softplus(raw + SCALE_SHIFT)`` (exactly 1 at ``raw = 0``), and for the
+    Student-t a column 2 with ``df = DF_FLOOR + softplus(raw)``.
     """
 
     def __init__(self, body: nn.Module):

@@ -14,6 +14,7 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from scipy import stats
 from sklearn.exceptions import ConvergenceWarning
 
 from skvol.models import AttentionLSTMRegressor, LSTMRegressor, ProbabilisticLSTMRegressor
@@ -71,10 +72,11 @@ def _net(history: list[dict]):
 
 def test_excess_loss_is_a_log_mse_ratio_for_both_losses():
     assert excess_loss(30.0, 3.0, "mse") == pytest.approx(math.log(10.0))
-    assert excess_loss(1.0, 0.0, "mse") == pytest.approx(math.log(1e3))  # MSE floor 1e-3
-    # Gaussians whose scales fit their errors: NLL = log(2 pi MSE) / 2 + 1 / 2
-    nll = lambda mse: 0.5 * math.log(2 * math.pi * mse) + 0.5  # noqa: E731
-    assert excess_loss(nll(40.0), nll(4.0), "nll") == pytest.approx(math.log(10.0))
+    assert excess_loss(1.0, 0.0, "mse") == pytest.approx(math.log(10.0))  # MSE floor 0.1
+    # on rows of mean square 1, a Gaussian whose scale fits its errors against N(0, 1)
+    fitted = 0.5 * math.log(2 * math.pi * 10.0) + 0.5
+    reference = -stats.norm.logpdf(np.array([-1.0, 1.0])).mean()
+    assert excess_loss(fitted, reference, "nll") == pytest.approx(math.log(10.0))
 
 
 def test_an_epoch_far_above_the_constant_forecast_raises():
