@@ -13,12 +13,14 @@ from skvol.models._har import HARRegressor
 #: Public names served lazily, and the private module that defines each.
 _LAZY = {
     "AttentionLSTMRegressor": "skvol.models._lstm",
+    "CrossAssetLSTMRegressor": "skvol.models._cross_asset",
     "LSTMRegressor": "skvol.models._lstm",
     "ProbabilisticLSTMRegressor": "skvol.models._lstm",
 }
 
 __all__ = [
     "AttentionLSTMRegressor",
+    "CrossAssetLSTMRegressor",
     "HARRegressor",
     "LSTMRegressor",
     "ProbabilisticLSTMRegressor",
