@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import copy
 import logging
+import os
 import warnings
 from dataclasses import dataclass
 from numbers import Integral, Real
@@ -182,9 +183,13 @@ class _Inputs:
     base: list[np.ndarray]  # anchor mean on those rows per output
 
 
-def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, one_thread: bool):
-    """Build, seed and train one ensemble member; return (net, best_epoch, n_epochs)."""
-    if one_thread:
+def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, parent: int):
+    """Build, seed and train one ensemble member; return (net, best_epoch, n_epochs).
+
+    In a worker process (not ``parent``) torch uses one thread, so parallel members do
+    not oversubscribe the cores; in the calling process the thread setting is untouched.
+    """
+    if os.getpid() != parent:
         torch.set_num_threads(1)
     callbacks: list = [("stop_on_nonfinite_loss", StopOnNonFiniteLoss())]
     train_split = None
@@ -275,7 +280,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
 
     Training minimises the exact negative log-likelihood of the target's residual from the
     anchor in units of ``s_a`` (pooled over assets, so each asset weighs by its own noise
-    level) plus ``correction_penalty * mean(c**2)``. The validation rows are the most
+    level) plus ``correction_penalty * mean(c**2 + log(m)**2)``. The validation rows are the most
     recent ``validation_fraction`` of the (date-ordered) training samples; the untrained
     start competes with the trained epochs, and ``best_epochs_`` records which won
     (0 = the anchor itself).
@@ -326,7 +331,8 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         Bound of ``|c|`` in units of ``s_a`` (None: unbounded). Ignored when
         ``anchor=None``.
     correction_penalty : float, default=0.1
-        Weight of ``mean(c**2)`` in the loss (a ridge towards the anchor).
+        Weight of ``mean(c**2 + log(m)**2)`` in the loss (a ridge towards the anchor's
+        mean and residual scale).
     corr_window : int, default=30
         Union-calendar rows of the rolling return correlations.
     embedding_size : int, default=4
@@ -334,7 +340,10 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
     n_ensemble : int, default=1
         Ensemble members.
     n_jobs : int or None, default=None
-        Members trained in parallel by joblib (each worker uses one torch thread).
+        Members trained in parallel by joblib worker processes (each uses one torch
+        thread); the members equal the serial ones. A threading backend (joblib's
+        ``parallel_config(backend="threading")``) would share torch's global random
+        state between members and lose that reproducibility.
     random_state : int, RandomState instance or None, default=None
         Seeds the members' seeds (weight initialisation, shuffling, dropout; inside
         ``torch.random.fork_rng``).
@@ -503,6 +512,10 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         return tuple(int(w) for w in windows)
 
     def _check_y(self, Y, n_rows: int, x_index) -> tuple[np.ndarray, list[str] | None, bool]:
+        if Y is None:
+            raise ValueError(
+                "CrossAssetLSTMRegressor requires y to be passed, but the target y is None"
+            )
         y_index = date_index(Y)
         if x_index is not None and y_index is not None and not y_index.equals(x_index):
             raise ValueError(
@@ -516,7 +529,12 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         else:
             names = None
         values = check_array(
-            Y, ensure_all_finite="allow-nan", ensure_2d=False, dtype=np.float64, input_name="Y"
+            Y,
+            ensure_all_finite="allow-nan",
+            ensure_2d=False,
+            dtype=np.float64,
+            copy=True,
+            input_name="Y",
         )
         one_d = values.ndim == 1
         values = values.reshape(values.shape[0], -1)
@@ -685,7 +703,10 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         self._check_targets(y, observed, index)
 
         anchor_values = values[:, lay.positions[:, lay.anchor]]
-        self.anchor_log_ = bool(np.all(anchor_values[np.isfinite(anchor_values)] > 0))
+        # a named asset's anchor is its RV, which must be positive (checked when logged)
+        self.anchor_log_ = lay.assets != ("",) or bool(
+            np.all(anchor_values[np.isfinite(anchor_values)] > 0)
+        )
         self._log_measures = [
             m
             for m, name in enumerate(lay.measures)
@@ -763,8 +784,8 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
             np.iinfo(np.int32).max, size=self.n_ensemble
         )
         parallel = self.n_jobs not in (None, 1) and self.n_ensemble > 1
-        results = Parallel(n_jobs=self.n_jobs if parallel else 1)(
-            delayed(_train_member)(config, dataset, valid_y, df0, n_valid, int(seed), parallel)
+        results = Parallel(n_jobs=self.n_jobs if parallel else 1, prefer="processes")(
+            delayed(_train_member)(config, dataset, valid_y, df0, n_valid, int(seed), os.getpid())
             for seed in seeds
         )
         self.nets_ = [net for net, _, _ in results]
@@ -780,12 +801,16 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
             if off.any():
                 row = int(np.flatnonzero(off)[0])
                 when = f"date {index[row].date()}" if index is not None else f"row {row}"
-                raise ValueError(
-                    f"CrossAssetLSTMRegressor: Y column {lay.outputs[j]!r} has a target at "
-                    f"{when}, where asset {lay.assets[asset] or '(unnamed)'!r} did not trade "
-                    "(its anchor variable is NaN); forecasts are made on the asset's own "
-                    "trading days only"
+                warnings.warn(
+                    f"CrossAssetLSTMRegressor: Y column {lay.outputs[j]!r} has {int(off.sum())} "
+                    f"target(s) on rows where asset {lay.assets[asset] or '(unnamed)'!r} did "
+                    f"not trade (its anchor variable is NaN), the first at {when}; forecasts "
+                    "are made on the asset's own trading days only, so these targets are not "
+                    "used",
+                    UserWarning,
+                    stacklevel=3,
                 )
+                y[off, j] = np.nan
             n_finite = int(np.isfinite(y[:, j]).sum())
             if n_finite < len(self._har_windows) + 2:
                 raise ValueError(

@@ -132,8 +132,8 @@ class AnchoredNLLLoss(nn.Module):
     m``; the Normal term is ``log m + z**2 / 2 + log(2 pi) / 2`` and the Student-t term
     ``lgamma(df/2) - lgamma((df+1)/2) + log(df pi)/2 + log m + (df+1)/2 log(1 + z**2/df)``.
     Both differ from the likelihood in the target's units only by ``log s``, a constant
-    per series. ``penalty * mean(c**2)`` keeps the correction small (a ridge towards the
-    anchor).
+    per series. ``penalty * mean(c**2 + log(m)**2)`` keeps the correction and the scale
+    multiplier near the anchor's (a ridge towards HAR's mean and residual scale).
     """
 
     def __init__(self, penalty: float = 0.0):
@@ -154,4 +154,4 @@ class AnchoredNLLLoss(nn.Module):
             )
         else:
             nll = torch.log(mult) + 0.5 * z**2 + 0.5 * math.log(2 * math.pi)
-        return nll.mean() + self.penalty * (correction**2).mean()
+        return nll.mean() + self.penalty * (correction**2 + torch.log(mult) ** 2).mean()
