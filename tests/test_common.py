@@ -21,6 +21,8 @@ FAST_PARAMS: dict[str, dict] = {
     # lookback=3 and the default HAR windows. HAR uses log=False because the checks feed
     # zeros to positive-only estimators, and log(0) is rejected.
     "AttentionLSTMRegressor": dict(max_epochs=20, hidden_size=8, lookback=1, lr=0.01),
+    # defaults, with the two order checks declared: tests/models/test_cross_asset.py
+    "CrossAssetLSTMRegressor": dict(max_epochs=5, hidden_size=4, lookback=1, har_windows=(1,)),
     "HARRegressor": dict(windows=(1,), log=False),
     "LSTMRegressor": dict(max_epochs=20, hidden_size=8, lookback=1, lr=0.01),
     "ProbabilisticLSTMRegressor": dict(max_epochs=20, hidden_size=8, lookback=1, lr=0.01),
