@@ -887,6 +887,8 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         df = np.full((k, n_rows, n_out), np.nan) if self.distribution == "student_t" else None
         bounds = np.cumsum([0] + [r.shape[0] for r in inputs.rows])
         for m, net in enumerate(self.nets_):
+            if len(dataset) == 0:  # no output's asset traded on these rows
+                break
             out = np.asarray(net.predict(dataset), dtype=np.float64)
             for j, rows in enumerate(inputs.rows):
                 part = out[bounds[j] : bounds[j + 1]]

@@ -203,14 +203,21 @@ def test_bad_inputs_are_refused_with_their_name(market):
         model.fit(X, stray)
 
 
+ORDER_DEPENDENT = {
+    "check_methods_sample_order_invariance": "look-back windows depend on row order",
+    "check_methods_subset_invariance": "look-back windows depend on the rows before",
+}
+
+
 def test_check_estimator_at_default_parameters():
-    check_estimator(
-        CrossAssetLSTMRegressor(),
-        expected_failed_checks={
-            "check_methods_sample_order_invariance": "look-back windows depend on row order",
-            "check_methods_subset_invariance": "look-back windows depend on the rows before",
-        },
+    check_estimator(CrossAssetLSTMRegressor(), expected_failed_checks=ORDER_DEPENDENT)
+
+
+def test_check_estimator_on_a_student_t_ensemble():
+    model = CrossAssetLSTMRegressor(
+        distribution="student_t", n_ensemble=2, max_epochs=3, hidden_size=4, lookback=5
     )
+    check_estimator(model, expected_failed_checks=ORDER_DEPENDENT)
 
 
 def test_exported_lazily_so_import_skvol_does_not_load_torch():
