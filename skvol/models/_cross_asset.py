@@ -52,6 +52,7 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
+from torch.utils.data import Subset
 
 from skvol._columns import SEP, asset_of, group_assets
 from skvol._history import carry, date_index, prepend
@@ -183,6 +184,26 @@ class _Inputs:
     base: list[np.ndarray]  # anchor mean on those rows per output
 
 
+def _beats_start(gain: np.ndarray, level: float | None) -> bool:
+    """Whether the trained network's validation log-likelihood gain over the anchor counts.
+
+    ``gain`` holds the per-sample log-likelihood differences (trained minus untrained).
+    With a ``level``, the one-sided paired t-test of ``mean(gain) > 0`` must reject at
+    that level (``t = mean / (sd / sqrt(n))`` with ``sd`` the ddof=1 standard deviation,
+    ``t(n - 1)``, as a Diebold-Mariano test without autocorrelation correction); with
+    None, any mean gain above 1e-4 counts. The validation rows also chose the epoch, so
+    the test is somewhat optimistic.
+    """
+    mean = float(gain.mean())
+    if level is None or gain.size < 2:
+        return mean > 1e-4
+    spread = float(gain.std(ddof=1))
+    if spread == 0:
+        return mean > 0
+    t_stat = mean / (spread / np.sqrt(gain.size))
+    return bool(stats.t.sf(t_stat, gain.size - 1) < level)
+
+
 def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, parent: int):
     """Build, seed and train one ensemble member; return (net, best_epoch, n_epochs).
 
@@ -241,14 +262,18 @@ def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, 
     if n_valid == 0:
         return net, n_epochs, n_epochs
     # the untrained start (the anchor itself) is a candidate too: skorch only scores
-    # trained epochs, so compare the best validation loss with the anchor's own
-    if df0 is None:
-        start_loss = float(-stats.norm.logpdf(valid_y[:, 0]).mean())
-    else:
-        start_loss = float(-stats.t.logpdf(valid_y[:, 0], valid_y[:, 1]).mean())
+    # trained epochs, so compare the kept epoch with the anchor on the validation rows
     losses = np.asarray(net.history[:, "valid_loss"], dtype=np.float64)
     best = int(np.argmin(losses))
-    if not losses[best] < start_loss - 1e-4:
+    rows = np.arange(len(dataset) - n_valid, len(dataset))
+    out = np.asarray(net.predict(Subset(dataset, rows)), dtype=np.float64)
+    y = valid_y[:, 0]
+    if df0 is None:
+        gain = stats.norm.logpdf(y, out[:, 0], out[:, 1]) - stats.norm.logpdf(y)
+    else:
+        df = valid_y[:, 1]
+        gain = stats.t.logpdf(y, out[:, 2], out[:, 0], out[:, 1]) - stats.t.logpdf(y, df)
+    if not _beats_start(gain, config["start_test_level"]):
         net.module_.load_state_dict(start)
         return net, 0, n_epochs
     return net, best + 1, n_epochs
@@ -282,8 +307,8 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
     anchor in units of ``s_a`` (pooled over assets, so each asset weighs by its own noise
     level) plus ``correction_penalty * mean(c**2 + log(m)**2)``. The validation rows are the most
     recent ``validation_fraction`` of the (date-ordered) training samples; the untrained
-    start competes with the trained epochs, and ``best_epochs_`` records which won
-    (0 = the anchor itself).
+    start competes with the best trained epoch there (``start_test_level``), and
+    ``best_epochs_`` records which won (0 = the anchor itself).
 
     ``n_ensemble`` members train from seeds drawn from ``random_state``; ``predict_dist``
     returns their equal-weight mixture (:class:`~skvol.models._mixture.MixtureDistribution`)
@@ -333,6 +358,11 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
     correction_penalty : float, default=0.1
         Weight of ``mean(c**2 + log(m)**2)`` in the loss (a ridge towards the anchor's
         mean and residual scale).
+    start_test_level : float or None, default=0.05
+        The trained network replaces the untrained start (the anchor) only if its
+        validation log-likelihood beats the anchor's by a one-sided paired t-test at this
+        level; None: whenever the mean gain exceeds 1e-4. Without validation rows
+        (``patience=None``) the trained network is kept.
     corr_window : int, default=30
         Union-calendar rows of the rolling return correlations.
     embedding_size : int, default=4
@@ -429,6 +459,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         "har_windows": ["array-like"],
         "correction_bound": [Interval(Real, 0, None, closed="neither"), None],
         "correction_penalty": [Interval(Real, 0, None, closed="left")],
+        "start_test_level": [Interval(Real, 0, 1, closed="neither"), None],
         "corr_window": [Interval(Integral, 2, None, closed="left")],
         "embedding_size": [Interval(Integral, 1, None, closed="left")],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
@@ -456,6 +487,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         har_windows=(1, 5, 22),
         correction_bound: float | None = 1.0,
         correction_penalty: float = 0.1,
+        start_test_level: float | None = 0.05,
         corr_window: int = 30,
         embedding_size: int = 4,
         n_ensemble: int = 1,
@@ -479,6 +511,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         self.har_windows = har_windows
         self.correction_bound = correction_bound
         self.correction_penalty = correction_penalty
+        self.start_test_level = start_test_level
         self.corr_window = corr_window
         self.embedding_size = embedding_size
         self.n_ensemble = n_ensemble
@@ -774,6 +807,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
             "max_epochs": self.max_epochs,
             "batch_size": self.batch_size,
             "patience": self.patience,
+            "start_test_level": self.start_test_level,
             "verbose": self.verbose,
             "device": self.device,
         }
