@@ -16,6 +16,7 @@ from skvol.models._probabilistic import ProbabilisticMixin, distribution_params
 #: Public names served lazily, and the private module that defines each.
 _LAZY = {
     "AttentionLSTMRegressor": "skvol.models._lstm",
+    "CrossAssetLSTMRegressor": "skvol.models._cross_asset",
     "LSTMRegressor": "skvol.models._lstm",
     "ProbabilisticLSTMRegressor": "skvol.models._lstm",
 }
@@ -24,6 +25,7 @@ __all__ = [
     "AttentionLSTMRegressor",
     "EWMARegressor",
     "GARCHRegressor",
+    "CrossAssetLSTMRegressor",
     "HARRegressor",
     "HARSummary",
     "LSTMRegressor",

@@ -1,0 +1,157 @@
+"""PyTorch module, dataset and loss of :class:`skvol.CrossAssetLSTMRegressor`.
+
+The network is pooled: one LSTM and one head shared by every output series, told apart
+by a learned embedding. It reads a look-back window of the series' own trading days
+(own measures and the cross-asset inputs of each day, see ``_cross_asset.py``) and emits
+three numbers per sample in the units of the series' anchor scale ``s``:
+
+* the correction ``c`` of the mean, ``c = B tanh(raw / B)`` when a bound ``B`` is set;
+* the scale multiplier ``m = exp(clamp(raw, -8, 8))`` (the predictive scale is ``s m``);
+* for the Student-t, ``df = 2.01 + (df0 - 2.01) exp(clamp(raw, -8, 8))`` with ``df0`` the
+  anchor's degrees of freedom of that series.
+
+The head's weights and bias start at zero, so the untrained network emits ``c = 0``,
+``m = 1``, ``df = df0``: exactly the anchor's predictive distribution.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+from torch import nn
+from torch.utils.data import Dataset
+
+from skvol.models._modules import DF_FLOOR
+
+#: Clamp of the raw log scale multiplier and log df excess (exp(8) ~ 3000).
+LOG_CLAMP = 8.0
+
+
+class PooledWindowDataset(Dataset):
+    """Windows, masks, series ids and standardised targets, indexed a batch at a time.
+
+    ``dataset[index_array]`` returns ``({"x": ..., "mask": ..., "series": ...}, y)``.
+    """
+
+    def __init__(self, windows, mask, series, y=None):
+        self.windows = torch.as_tensor(windows)
+        self.mask = torch.as_tensor(mask)
+        self.series = torch.as_tensor(series, dtype=torch.long)
+        self.y = torch.zeros((len(self.windows), 1)) if y is None else torch.as_tensor(y)
+
+    def __len__(self) -> int:
+        return self.windows.shape[0]
+
+    def __getitem__(self, index):
+        index = torch.as_tensor(index)
+        return (
+            {"x": self.windows[index], "mask": self.mask[index], "series": self.series[index]},
+            self.y[index],
+        )
+
+
+class CrossAssetNet(nn.Module):
+    """Pooled LSTM with a series embedding and a zero-initialised correction head.
+
+    Parameters
+    ----------
+    n_features : int
+        Inputs per time step (before the mask channel and the embedding).
+    n_series : int
+        Number of output series (embedding rows).
+    hidden_size, num_layers, dropout :
+        As in :class:`torch.nn.LSTM`; ``dropout`` also applies before the head.
+    embedding_size : int
+        Width of the series embedding, appended to every step and to the head's input.
+    df0 : sequence of float or None
+        The anchor's Student-t degrees of freedom per series; None for the Normal.
+    correction_bound : float or None
+        Bound ``B`` of the mean correction (anchor-scale units); None leaves it unbounded.
+    """
+
+    def __init__(
+        self,
+        n_features: int,
+        n_series: int,
+        hidden_size: int,
+        num_layers: int,
+        dropout: float,
+        embedding_size: int,
+        df0=None,
+        correction_bound: float | None = None,
+    ):
+        super().__init__()
+        self.embedding = nn.Embedding(n_series, embedding_size)
+        self.lstm = nn.LSTM(
+            n_features + 1 + embedding_size,
+            hidden_size,
+            num_layers=num_layers,
+            batch_first=True,
+            dropout=dropout if num_layers > 1 else 0.0,
+        )
+        self.dropout = nn.Dropout(dropout)
+        n_outputs = 2 if df0 is None else 3
+        self.head = nn.Linear(hidden_size + embedding_size, n_outputs)
+        nn.init.zeros_(self.head.weight)
+        nn.init.zeros_(self.head.bias)
+        self.correction_bound = correction_bound
+        if df0 is not None:
+            self.register_buffer("df0", torch.as_tensor(df0, dtype=torch.float32))
+        else:
+            self.df0 = None
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor, series: torch.Tensor) -> torch.Tensor:
+        emb = self.embedding(series)
+        steps = torch.cat(
+            [
+                x * mask.unsqueeze(-1),
+                mask.unsqueeze(-1),
+                emb.unsqueeze(1).expand(-1, x.shape[1], -1),
+            ],
+            dim=-1,
+        )
+        out, _ = self.lstm(steps)
+        raw = self.head(self.dropout(torch.cat([out[:, -1], emb], dim=-1)))
+        correction = raw[:, 0:1]
+        if self.correction_bound is not None:
+            bound = self.correction_bound
+            correction = bound * torch.tanh(correction / bound)
+        parts = [correction, torch.exp(torch.clamp(raw[:, 1:2], -LOG_CLAMP, LOG_CLAMP))]
+        if self.df0 is not None:
+            df0 = self.df0[series].unsqueeze(-1)
+            excess = torch.exp(torch.clamp(raw[:, 2:3], -LOG_CLAMP, LOG_CLAMP))
+            parts.append(DF_FLOOR + (df0 - DF_FLOOR) * excess)
+        return torch.cat(parts, dim=1)
+
+
+class AnchoredNLLLoss(nn.Module):
+    """Mean exact negative log-likelihood of the standardised residual, plus a penalty.
+
+    ``y`` is the target's residual from the anchor in anchor-scale units, ``z = (y - c) /
+    m``; the Normal term is ``log m + z**2 / 2 + log(2 pi) / 2`` and the Student-t term
+    ``lgamma(df/2) - lgamma((df+1)/2) + log(df pi)/2 + log m + (df+1)/2 log(1 + z**2/df)``.
+    Both differ from the likelihood in the target's units only by ``log s``, a constant
+    per series. ``penalty * mean(c**2 + log(m)**2)`` keeps the correction and the scale
+    multiplier near the anchor's (a ridge towards HAR's mean and residual scale).
+    """
+
+    def __init__(self, penalty: float = 0.0):
+        super().__init__()
+        self.penalty = penalty
+
+    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
+        correction, mult = y_pred[:, 0], y_pred[:, 1]
+        z = (y_true.reshape(-1) - correction) / mult
+        if y_pred.shape[1] > 2:
+            df = y_pred[:, 2]
+            nll = (
+                torch.lgamma(df / 2)
+                - torch.lgamma((df + 1) / 2)
+                + 0.5 * torch.log(df * math.pi)
+                + torch.log(mult)
+                + (df + 1) / 2 * torch.log1p(z**2 / df)
+            )
+        else:
+            nll = torch.log(mult) + 0.5 * z**2 + 0.5 * math.log(2 * math.pi)
+        return nll.mean() + self.penalty * (correction**2 + torch.log(mult) ** 2).mean()
