@@ -19,8 +19,8 @@ from skvol.data import realized_library_measures as daily_measures_frame
 from skvol.data import session_for_asset as session_for
 from skvol.study._cli import EXIT_USAGE, EXIT_USER_ERROR, build_parser, config_from_args, main
 from skvol.study._config import StudyConfig
+from skvol.study._environment import command_line
 from skvol.study._inputs import resolve_paths
-from skvol.study._writeup import command_line
 
 
 def _fails(argv, capsys, code, *needles):
@@ -243,6 +243,7 @@ def test_features_command_writes_panel_and_features(tmp_path, capsys):
         ["study", "--data", "bars", "--assets", "BTC", "XYZ", "--session", "XYZ=fx"],
         ["study", "--data", "bars", "--assets", "BTC=btc", "SPX=spx.csv"],
         ["study", "--assets", "BTC=/tmp/a b/btc.csv", "EURUSD=eur"],
+        ["study", "--assets", "BTC", "SPX", "EURUSD", "--pairs", "BTC/SPX", "SPX/EURUSD"],
     ],
 )
 def test_recorded_command_reproduces_the_configuration(argv):
