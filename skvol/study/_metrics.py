@@ -385,6 +385,18 @@ class StudyMetrics:
         Time of the whole run.
     command : str
         The ``skvol study`` command that reproduces the run.
+
+    Examples
+    --------
+    >>> from skvol.study import StudyMetrics
+    >>> from skvol.study._metrics import PointAccuracy
+    >>> har = PointAccuracy("BTC", "har", rmse=1.5, mae=0.5, qlike=0.125, nonpositive=0, days=96)
+    >>> m = StudyMetrics(config={}, environment={}, data=(), correlation=(), accuracy=(har,),
+    ...                  fits=(), backtest=(), pinball=(), coverage=(), setups=())
+    >>> m.to_dict()["accuracy"]
+    {'BTC': {'har': {'rmse': 1.5, 'mae': 0.5, 'qlike': 0.125, 'nonpositive': 0, 'days': 96}}}
+    >>> StudyMetrics.from_dict(m.to_dict()) == m
+    True
     """
 
     config: dict

@@ -130,6 +130,8 @@ def test_asset_of_unknown_session_needs_an_option(capsys, tmp_path):
         (["study", "--assets", "BTC", "BTC"], "names an asset twice"),
         (["study", "--data", "simulated", "--assets", "BTC=a.csv"], "cannot be combined"),
         (["study", "--assets", "9lives"], "invalid asset name"),
+        (["study", "--pairs", "BTC"], "--pairs expects A/B"),
+        (["study", "--assets", "BTC", "SPX", "--pairs", "BTC/ETH"], "not among --assets BTC SPX"),
     ],
 )
 def test_bad_options_are_usage_errors(argv, needle, capsys):
@@ -285,3 +287,20 @@ def test_days_help_states_the_configured_defaults():
     days = next(a for a in study._actions if a.dest == "days")
     quick, full = map(int, re.search(r"default (\d+) with --quick, (\d+)", days.help).groups())
     assert (quick, full) == (StudyConfig(quick=True).simulated_days, StudyConfig().simulated_days)
+
+
+def test_correlation_pairs_are_every_pair_or_the_configured_ones():
+    from skvol.study._run import correlation_pairs
+
+    names = ["BTC", "EURUSD", "SPX"]
+    assert correlation_pairs(StudyConfig(), names) == [
+        ("BTC", "EURUSD"),
+        ("BTC", "SPX"),
+        ("EURUSD", "SPX"),
+    ]
+    assert correlation_pairs(StudyConfig(pairs=(("SPX", "BTC"),)), names) == [("SPX", "BTC")]
+    assert correlation_pairs(StudyConfig(), ["BTC"]) == []
+    with pytest.raises(ValueError, match=r"--pairs BTC/ETH: ETH not studied; the assets are"):
+        correlation_pairs(StudyConfig(pairs=(("BTC", "ETH"),)), names)
+    with pytest.raises(ValueError, match=r"--pairs BTC/BTC: an asset with itself"):
+        correlation_pairs(StudyConfig(pairs=(("BTC", "BTC"),)), names)
