@@ -16,7 +16,13 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from skvol.data import KaggleDownloadError
-from skvol.study._config import DEFAULT_ASSETS, SESSIONS, StudyConfig, check_asset_name
+from skvol.study._config import (
+    DEFAULT_ASSETS,
+    MAX_SEED,
+    SESSIONS,
+    StudyConfig,
+    check_asset_name,
+)
 
 logger = logging.getLogger("skvol.study")
 
@@ -24,6 +30,8 @@ logger = logging.getLogger("skvol.study")
 EXIT_USER_ERROR = 1
 #: Exit status of a command line that does not parse (argparse's convention).
 EXIT_USAGE = 2
+#: Exit status of a run stopped by Ctrl-C (128 + SIGINT, the shell's convention).
+EXIT_INTERRUPTED = 130
 
 
 class UsageError(ValueError):
@@ -37,6 +45,19 @@ def _positive_int(text: str) -> int:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
     if value <= 0:
         raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+    return value
+
+
+def _seed(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(
+            f"must be from 0 to {MAX_SEED} (2**32 - 1, what NumPy's and the models' "
+            f"random_state accept), got {text}"
+        )
     return value
 
 
@@ -64,7 +85,10 @@ def _add_data_options(parser: argparse.ArgumentParser) -> None:
         help=f"trading session of an asset the study does not know by name ({', '.join(SESSIONS)})",
     )
     parser.add_argument(
-        "--seed", type=int, default=0, help="seed of the simulated market and models"
+        "--seed",
+        type=_seed,
+        default=0,
+        help=f"seed of the simulated market and models (0 to {MAX_SEED}, default 0)",
     )
     parser.add_argument(
         "--days",
@@ -119,7 +143,17 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_data_options(study)
     study.add_argument(
-        "--out", type=Path, default=Path("results"), help="output folder (default results/)"
+        "--out",
+        type=Path,
+        default=Path("results"),
+        help="output folder (default results/), replaced as a whole when the run completes",
+    )
+    study.add_argument(
+        "--pairs",
+        nargs="+",
+        default=[],
+        metavar="A/B",
+        help="asset pairs whose rolling correlation is reported (default: every pair)",
     )
 
     features = sub.add_parser(
@@ -190,6 +224,15 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
         raise UsageError(
             f"--assets NAME=PATH reads files; it cannot be combined with --data {args.data}"
         )
+    pairs = []
+    for item in getattr(args, "pairs", []):
+        first, sep, second = item.partition("/")
+        if not sep or not first or not second:
+            raise UsageError(f"--pairs expects A/B, got {item!r}")
+        pair = (_asset_name(first), _asset_name(second))
+        if assets and not set(pair) <= set(assets):
+            raise UsageError(f"--pairs {item}: not among --assets {' '.join(assets)}")
+        pairs.append(pair)
     data = args.data if args.data is not None else ("files" if paths else "simulated")
     default_assets = DEFAULT_ASSETS if data in ("simulated", "kaggle") else ()
     return StudyConfig(
@@ -203,6 +246,7 @@ def config_from_args(args: argparse.Namespace) -> StudyConfig:
         freq=args.freq,
         n_days=args.days,
         n_jobs=args.jobs,
+        pairs=tuple(pairs),
     )
 
 
@@ -257,19 +301,23 @@ def main(argv: Sequence[str] | None = None) -> int:
     -------
     int
         0 on success, 1 on a user error (bad data, files or credentials), 2 when the
-        command line does not parse.
+        command line does not parse, 130 when interrupted (Ctrl-C), at any point.
     """
-    parser = build_parser()
+    args = None
     try:
-        args = parser.parse_args(argv)
-    except SystemExit as exc:
-        return int(exc.code or 0)
-    if args.command is None:
-        parser.print_help(sys.stderr)
-        return EXIT_USAGE
-    _configure(args)
-    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:
+            return int(exc.code or 0)
+        if args.command is None:
+            parser.print_help(sys.stderr)
+            return EXIT_USAGE
+        _configure(args)
         return _dispatch(args)
+    except KeyboardInterrupt:
+        sys.stderr.write("skvol: interrupted\n")
+        return EXIT_INTERRUPTED
     except UsageError as exc:
         if args.traceback:
             raise
@@ -277,15 +325,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stderr.write(f"skvol: error: {exc}\n")
         return EXIT_USAGE
     except (ValueError, TypeError, OSError, KaggleDownloadError) as exc:
-        if args.traceback:
+        if args is None or args.traceback:
             raise
         sys.stderr.write(f"skvol: error: {exc}\n")
         return EXIT_USER_ERROR
     except RuntimeError as exc:  # e.g. a model whose training loss diverged on this data
-        if args.traceback:
+        if args is None or args.traceback:
             raise
         sys.stderr.write(f"skvol: error: {exc} (--traceback shows where)\n")
         return EXIT_USER_ERROR
-    except KeyboardInterrupt:
-        sys.stderr.write("skvol: interrupted\n")
-        return 130

@@ -11,6 +11,10 @@ DEFAULT_ASSETS: tuple[str, ...] = ("BTC", "EURUSD", "SPX")
 
 SESSIONS = ("24h", "fx", "us_equity", "us_equity_weekdays")
 
+#: Largest seed every model takes: NumPy's ``RandomState`` (behind scikit-learn's
+#: ``random_state``) accepts integers in ``[0, 2**32 - 1]``.
+MAX_SEED = 2**32 - 1
+
 _NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*$")
 
 
@@ -22,6 +26,16 @@ def check_asset_name(name: str) -> str:
             "(starting with a letter, no '__')"
         )
     return name
+
+
+def check_seed(seed) -> int:
+    """Validate a seed of the simulated market and the models (``--seed``)."""
+    if isinstance(seed, bool) or not isinstance(seed, int) or not 0 <= seed <= MAX_SEED:
+        raise ValueError(
+            f"--seed must be an integer from 0 to {MAX_SEED} (2**32 - 1, what NumPy's and "
+            f"the models' random_state accept), got {seed!r}"
+        )
+    return seed
 
 
 @dataclass(frozen=True)
@@ -58,6 +72,9 @@ class StudyConfig:
         Keep only the last ``max_days`` days of each asset (None: 300 quick, all full).
     n_jobs : int
         Walk-forward folds fitted in parallel (joblib processes).
+    pairs : tuple of (str, str)
+        Asset pairs whose rolling correlation of daily returns is reported (``--pairs
+        A/B``); empty: every pair of the assets studied.
     """
 
     data: str = "simulated"
@@ -73,6 +90,7 @@ class StudyConfig:
     n_days: int | None = None
     max_days: int | None = None
     n_jobs: int = 1
+    pairs: tuple[tuple[str, str], ...] = ()
 
     def with_(self, **changes) -> StudyConfig:
         """Return a copy with some fields changed."""

@@ -1,21 +1,32 @@
 """The study's figures, drawn from plain DataFrames.
 
-Each function takes the numbers to plot (no estimator, no file reading) and a path, draws
-with matplotlib's object-oriented API (``matplotlib.figure.Figure``, no pyplot state, no
-display needed) and writes a PNG. They are reusable outside the study on any frame with
-the documented columns.
+Each ``plot_*`` function takes the numbers to plot (no estimator, no file reading) and a
+path, draws with matplotlib's object-oriented API (``matplotlib.figure.Figure``, no pyplot
+state, no display needed) and writes a PNG. They are reusable outside the study on any
+frame with the documented columns; :func:`study_figures` picks the study's frames for them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
+from skvol.study._analysis import frame_dist, pit_values
+from skvol.study._pipelines import RECOMMENDED_SETUP, STUDY_SETUP, model_spec
+
+if TYPE_CHECKING:
+    from skvol.study._run import AssetStudy
+
 DPI = 110
+#: Central band of the forecast figure.
+BAND_LEVEL = 0.95
+#: How the report names the two VaRs.
+KIND_LABEL = {"volatility": "volatility VaR", "return": "return VaR"}
 
 
 def _save(fig: Figure, path: Path) -> Path:
@@ -239,3 +250,65 @@ def plot_calibration(pit: Mapping[str, np.ndarray], path: Path, bins: int = 10) 
     ax_hist.set_ylabel("density")
     ax_hist.set_title("PIT histogram (flat when calibrated)")
     return _save(fig, path)
+
+
+def study_figures(
+    fig_dir: Path,
+    assets: Mapping[str, AssetStudy],
+    correlations: Mapping[tuple[str, str], pd.Series],
+    days: pd.DataFrame,
+    levels: Sequence[float],
+) -> dict[str, Path]:
+    """Draw the study's figures into ``fig_dir``; return their paths by name.
+
+    ``days`` is the per-day breach table (:func:`skvol.study._tables.breach_days`). The
+    forecast band, breach and calibration panels show the study's and the recommended
+    setup for every asset.
+    """
+    figures = {
+        "realized_volatility": plot_realized_volatility(
+            {a.name: a.daily[["rv", "jumps"]] for a in assets.values()},
+            fig_dir / "realized_volatility.png",
+        )
+    }
+    if correlations:
+        figures["rolling_correlation"] = plot_rolling_correlation(
+            {f"{a}/{b}": s for (a, b), s in correlations.items()},
+            fig_dir / "rolling_correlation.png",
+        )
+    bands = {}
+    for a in assets.values():
+        for key in (STUDY_SETUP, RECOMMENDED_SETUP):
+            spec = model_spec(key)
+            fc = a.forecasts[key]
+            lo, hi = frame_dist(fc).interval(BAND_LEVEL)
+            bands[f"{a.name}, {spec.label}, target {spec.target_label}"] = pd.DataFrame(
+                {"y_true": fc["y_true"], "mean": fc["mean"], "lower": lo, "upper": hi},
+                index=fc.index,
+            )
+    figures["forecasts"] = plot_forecasts(bands, fig_dir / "forecasts.png")
+    panels = {}
+    low, high = min(levels), max(levels)
+    for a in assets.values():
+        for setup, kind, level in (
+            (STUDY_SETUP, "volatility", low),
+            (RECOMMENDED_SETUP, "return", high),
+        ):
+            sel = days[
+                (days["setup"] == setup)
+                & (days["kind"] == kind)
+                & (days["asset"] == a.name)
+                & (days["level"] == level)
+            ]
+            title = f"{a.name}: {KIND_LABEL[kind]} {level:.0%}, {model_spec(setup).label}"
+            panels[title] = sel.set_index("date")[["y_true", "var", "breach"]]
+    figures["var_breaches"] = plot_var_breaches(panels, fig_dir / "var_breaches.png")
+    pit = {
+        f"{a.name}, {'study' if key == STUDY_SETUP else 'recommended'}": pit_values(
+            a.forecasts[key]
+        )
+        for a in assets.values()
+        for key in (STUDY_SETUP, RECOMMENDED_SETUP)
+    }
+    figures["calibration"] = plot_calibration(pit, fig_dir / "calibration.png")
+    return figures

@@ -54,20 +54,48 @@ DAILY_VARIANCE_PATTERN = "__(?:rv|bv|rs_neg)$"
 DAILY_RETURN = "ret"
 
 
+#: How the report names a target by its transform (``RV`` for the measure ``rv``).
+_TRANSFORM_LABELS = {"log1p": "log(1 + {m})", "log": "log {m}", None: "{m}"}
+
+
 @dataclass(frozen=True)
 class ModelSpec:
-    """One forecasting model of the study: a name, its target and a pipeline factory."""
+    """One forecasting model of the study: a name, its target and a pipeline factory.
+
+    Attributes
+    ----------
+    key : str
+        Short name (file names, ``metrics.json``).
+    label : str
+        Name in the report.
+    transform : str
+        Transform of its target (a key of :data:`TARGETS`).
+    probabilistic : bool
+        Whether it forecasts a distribution (and so a VaR).
+    family : str
+        Model family in the report's sentences; :data:`BASELINE_FAMILY` is the baseline
+        every other family is compared with.
+    build : callable
+        ``build(config, asset, daily) -> Pipeline``.
+    """
 
     key: str
     label: str
     transform: str
     probabilistic: bool
+    family: str
     build: Callable[[StudyConfig, str, bool], Pipeline]
 
     @property
     def target(self) -> NextDayTarget:
         """The model's target object (its transform at the study's scale)."""
         return TARGETS[self.transform]
+
+    @property
+    def target_label(self) -> str:
+        """The target as the report names it: ``"log(1 + RV)"``, ``"log RV"``."""
+        target = self.target
+        return _TRANSFORM_LABELS[target.transform].format(m=target.measure.upper())
 
 
 def _log_step() -> FunctionTransformer:
@@ -177,16 +205,17 @@ def _build_har(distribution: str) -> Callable[[StudyConfig, str, bool], Pipeline
 
 #: The models compared on the study's target, on the same walk-forward folds.
 STUDY_MODELS: tuple[ModelSpec, ...] = (
-    ModelSpec("lstm", "LSTMRegressor", "log1p", False, _build_lstm),
-    ModelSpec("attention_lstm", "AttentionLSTMRegressor", "log1p", False, _build_attention),
+    ModelSpec("lstm", "LSTMRegressor", "log1p", False, "LSTM", _build_lstm),
+    ModelSpec("attention_lstm", "AttentionLSTMRegressor", "log1p", False, "LSTM", _build_attention),
     ModelSpec(
         "prob_lstm_normal",
         "ProbabilisticLSTMRegressor (Normal)",
         "log1p",
         True,
+        "LSTM",
         _build_prob("normal"),
     ),
-    ModelSpec("har", "HARRegressor (HAR-log, Normal)", "log1p", True, _build_har("normal")),
+    ModelSpec("har", "HARRegressor (HAR-log, Normal)", "log1p", True, "HAR", _build_har("normal")),
 )
 
 #: Candidate setups for skvol's recommendation (all on log RV), compared with the study's.
@@ -196,6 +225,7 @@ CANDIDATES: tuple[ModelSpec, ...] = (
         "ProbabilisticLSTMRegressor (Student-t) on log RV",
         "log",
         True,
+        "LSTM",
         _build_prob("student_t"),
     ),
     ModelSpec(
@@ -203,6 +233,7 @@ CANDIDATES: tuple[ModelSpec, ...] = (
         "HARRegressor (HAR-log, Student-t) on log RV",
         "log",
         True,
+        "HAR",
         _build_har("student_t"),
     ),
 )
@@ -213,6 +244,20 @@ STUDY_SETUP = "prob_lstm_normal"
 RECOMMENDED_SETUP = "har_t_log"
 
 
+#: The setups whose backtests the report shows in full: the study's and the recommended.
+REPORTED_SETUPS: tuple[str, ...] = (STUDY_SETUP, RECOMMENDED_SETUP)
+#: The family of the baseline models the report compares every other family with.
+BASELINE_FAMILY = "HAR"
+
+
 def all_models() -> tuple[ModelSpec, ...]:
     """Every model the study fits, study models first."""
     return STUDY_MODELS + CANDIDATES
+
+
+def model_spec(key: str) -> ModelSpec:
+    """The registered model ``key``."""
+    for spec in all_models():
+        if spec.key == key:
+            return spec
+    raise ValueError(f"unknown model {key!r}; the study has {[s.key for s in all_models()]}")

@@ -1,8 +1,10 @@
-"""The study's report: one list of blocks, written as Markdown and as self-contained HTML.
+"""The study's report: its text, as one list of blocks written as Markdown and HTML.
 
 A report is built from a few block types (heading, paragraph, table, figure, code) so
 that the same content renders to both formats without a Markdown parser. The HTML embeds
 every figure as a base64 PNG, so ``report.html`` is one file that can be mailed around.
+:func:`study_report` writes the study's text from its metrics records, tables and
+figures; every sentence loops over the registered models and the run's assets.
 """
 
 from __future__ import annotations
@@ -11,10 +13,28 @@ import base64
 import html
 import math
 import numbers
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
+
+from skvol.study._figures import KIND_LABEL
+from skvol.study._metrics import StudyMetrics, level_key
+from skvol.study._pipelines import (
+    BASELINE_FAMILY,
+    RECOMMENDED_SETUP,
+    REPORTED_SETUPS,
+    STUDY_SETUP,
+    TARGET_SCALE,
+    all_models,
+    model_spec,
+)
+from skvol.study._tables import backtest_table_name
+
+if TYPE_CHECKING:
+    from skvol.study._config import StudyConfig
 
 
 def format_number(value, digits: int = 4) -> str:
@@ -209,6 +229,253 @@ def _html(block: Block) -> str:
     if isinstance(block, Code):
         return f"<pre><code>{html.escape(block.text)}</code></pre>"
     raise TypeError(f"unknown report block {type(block).__name__}")
+
+
+# --- the study's text -------------------------------------------------------------------
+
+
+def _joined(words: list[str]) -> str:
+    return " or ".join(words)
+
+
+def accuracy_notes(metrics: StudyMetrics) -> list[str]:
+    """Per asset: the lowest QLIKE, the best baseline against the other models.
+
+    A QLIKE that leaves out days with a negative variance forecast is not comparable, so
+    the ranking uses the models without such days (all models when none is complete).
+    """
+    notes = []
+    for asset in metrics.assets:
+        models = {m.model: m for m in metrics.accuracy_of(asset)}
+        family = {k: model_spec(k).family for k in models}
+        complete = [k for k, m in models.items() if not m.nonpositive] or list(models)
+        best = min(complete, key=lambda k: models[k].qlike)
+        baselines = [k for k in models if family[k] == BASELINE_FAMILY]
+        others = [k for k in models if family[k] != BASELINE_FAMILY]
+        text = (
+            f"{asset}: the lowest QLIKE is {model_spec(best).label}'s "
+            f"({format_number(models[best].qlike)})."
+        )
+        if baselines and others:
+            pool = [k for k in baselines if k in complete] or baselines
+            base = min(pool, key=lambda k: models[k].qlike)
+            qlike = models[base].qlike
+            which = "better" if len(baselines) == 2 else "best"
+            named = f"{model_spec(base).label} ({format_number(qlike)})"
+            losers = [model_spec(k).label for k in others if models[k].qlike > qlike]
+            if losers:
+                text += f" The {which} {BASELINE_FAMILY} model, {named}, beats {', '.join(losers)}."
+            else:
+                rivals = _joined(list(dict.fromkeys(family[k] for k in others)))
+                text += f" Every {rivals} beats the {which} {BASELINE_FAMILY} model, {named}."
+        bad = [
+            f"{model_spec(k).label} on {m.nonpositive} days"
+            for k, m in models.items()
+            if m.nonpositive
+        ]
+        if bad:
+            text += (
+                f" A negative variance was forecast by {', '.join(bad)} "
+                "(the log(1 + RV) target allows it)."
+            )
+        notes.append(text)
+    return notes
+
+
+def interpretation(metrics: StudyMetrics) -> list[str]:
+    """The report's Interpretation bullets, every number read from ``metrics``."""
+    notes = accuracy_notes(metrics)
+    for setup in REPORTED_SETUPS:
+        for kind in KIND_LABEL:
+            for asset in metrics.assets:
+                bad = [
+                    f"{level_key(b.level)}: {b.actual_breaches} breaches vs "
+                    f"{format_number(b.expected_breaches)} expected, {b.result}"
+                    for b in metrics.backtests_of(setup, kind, asset)
+                    if b.result != "calibrated"
+                ]
+                if bad:
+                    notes.append(
+                        f"{model_spec(setup).label}, {KIND_LABEL[kind]}, {asset}: "
+                        f"miscalibrated ({'; '.join(bad)})."
+                    )
+    study, rec = metrics.setup(STUDY_SETUP), metrics.setup(RECOMMENDED_SETUP)
+    notes.append(
+        f"Study setup: {study.calibrated} of {study.backtests} backtests calibrated; "
+        f"recommended setup: {rec.calibrated} of {rec.backtests}, with a variance-scale "
+        f"pinball loss {format_number(rec.pinball_ratio)} times the study setup's."
+    )
+    for asset in metrics.assets:
+        s = metrics.coverage_of(STUDY_SETUP, asset).at(0.95)
+        r = metrics.coverage_of(RECOMMENDED_SETUP, asset).at(0.95)
+        notes.append(
+            f"{asset}: the central 95% interval covers {format_number(s)} of days for the "
+            f"study's setup and {format_number(r)} for the recommended one."
+        )
+    return notes
+
+
+def study_report(
+    config: StudyConfig,
+    metrics: StudyMetrics,
+    tables: Mapping[str, pd.DataFrame],
+    figures: Mapping[str, Path],
+) -> Report:
+    """The study's report from its metrics, tables (by CSV name) and figures (by name)."""
+
+    def table(name: str, caption: str) -> Table:
+        return Table(tables[name], caption=caption, csv_name=f"tables/{name}.csv")
+
+    rep = Report("skvol study: volatility, jumps and Value-at-Risk")
+    cfg = metrics.config
+    source = {
+        "simulated": (
+            f"the simulated market (`simulate_market`, {cfg['simulated_days']} business days, "
+            f"seed {config.seed})"
+        ),
+        "kaggle": "the Kaggle minute-bar dataset",
+    }.get(config.data, f"files ({config.data})")
+    rep.add(
+        Paragraph(
+            f"Data: {source}; assets {', '.join(metrics.assets)}; "
+            f"{'quick' if config.quick else 'full'} run. "
+            f"Every number below was computed by this run and is also in `metrics.json`."
+        )
+    )
+    rep.add(Heading("Data"))
+    rep.add(
+        table(
+            "data",
+            "Days in the study per asset (annualised vol: sqrt(days/year x mean daily RV))",
+        )
+    )
+    for d in metrics.data:
+        if d.true_jump_days is not None:
+            rep.add(
+                Paragraph(
+                    f"{d.asset}: the simulation put jumps on {d.true_jump_days} days; "
+                    f"JumpCounter flagged {d.jump_days} days and the BNS test rejects on "
+                    f"{d.bns_rejections_5pct} days at 5%. Correlation of daily RV with the "
+                    f"true quadratic variation: {format_number(d.rv_vs_true_variance_corr)}."
+                )
+            )
+    rep.add(Heading("Features"))
+    rep.add(
+        Paragraph(
+            "Each day's row of intraday returns becomes daily features: realized variance, bipower "
+            "variation and the realized semivariances (logged), the number of intraday jumps "
+            "(`JumpCounter`, threshold 4 local standard deviations from bipower variation with the "
+            "intraday pattern learned in `fit`) and the daily return. Daily-measure assets use the "
+            "measures of their file (5-minute RV, BV, downside semivariance, open-to-close return)."
+        )
+    )
+    rep.add(
+        Figure(figures["realized_volatility"], "Daily realized volatility with detected jump days")
+    )
+    if "rolling_correlation" in figures:
+        for c in metrics.correlation:
+            rep.add(
+                Paragraph(
+                    f"{c.pair}: 30-day rolling correlation of daily returns, mean "
+                    f"{format_number(c.mean)}, range {format_number(c.min)} to "
+                    f"{format_number(c.max)}, last {format_number(c.last)} ({c.days} days)."
+                )
+            )
+        rep.add(
+            Figure(figures["rolling_correlation"], "30-day rolling correlation of daily returns")
+        )
+    rep.add(Heading("Models"))
+    rep.add(
+        Bullets(
+            [
+                f"Target of the study's models: tomorrow's `log(1 + RV)` with returns in percent "
+                f"(`next_day_target(panel, asset, 'rv', transform='log1p', scale={TARGET_SCALE:g})`); "
+                "the recommended setup forecasts `log RV` on the same scale.",
+                *[f"`{s.key}`: {s.label}, target {s.target_label}" for s in all_models()],
+                f"Study setup: `{STUDY_SETUP}`; recommended setup: `{RECOMMENDED_SETUP}` "
+                "(see Setup comparison).",
+                f"Recurrent models: lookback {cfg['lookback']} days, hidden size "
+                f"{cfg['hidden_size']}, at most {cfg['max_epochs']} epochs, early stopping "
+                f"patience {cfg['patience']}, seed {config.seed}.",
+            ]
+        )
+    )
+    rep.add(
+        table(
+            "tomorrow",
+            "Each model fitted on all days: tomorrow's forecast (daily volatility in %, "
+            "return VaR in %)",
+        )
+    )
+    rep.add(Heading("Walk-forward accuracy"))
+    rep.add(
+        Paragraph(
+            f"`walk_forward_predict` refits each pipeline on an expanding window ({cfg['n_splits']} folds of "
+            "`TimeSeriesSplit`) and forecasts the next fold. Errors on the variance scale (daily variance of "
+            "percent returns, %^2) of the plug-in forecast `g^-1(mean)`; QLIKE = v/h - log(v/h) - 1 (Patton 2011). "
+            "A `log(1 + RV)` forecast below 0 means a negative variance: such days are counted in the "
+            "last column, count as 0 in RMSE and MAE, and are left out of QLIKE, which needs h > 0."
+        )
+    )
+    rep.add(table("accuracy", "Point-forecast accuracy on the same folds"))
+    rep.add(Heading("Probabilistic forecasts"))
+    rep.add(Figure(figures["forecasts"], "Predicted mean and 95% band against the realised target"))
+    rep.add(Heading("VaR backtests"))
+    rep.add(
+        Paragraph(
+            "Volatility VaR: the upper quantile of the predicted target distribution; a breach is a realised "
+            "target above it. Return VaR: the lower quantile of tomorrow's daily log return r ~ N(0, V) mixed "
+            "over the predicted distribution of the variance V (`return_var`); a breach is a realised return "
+            "below it. Result: two-sided Kupiec test at 5%; Basel traffic light on the last 250 days, "
+            "for 99% VaR only (n/a otherwise)."
+        )
+    )
+    for setup, name in ((STUDY_SETUP, "Study setup"), (RECOMMENDED_SETUP, "Recommended setup")):
+        for kind in KIND_LABEL:
+            for level in config.levels:
+                rep.add(
+                    table(
+                        backtest_table_name(setup, kind, level),
+                        f"{name} ({model_spec(setup).label}): {KIND_LABEL[kind]} at {level:.0%}",
+                    )
+                )
+    rep.add(Figure(figures["var_breaches"], "VaR forecasts and breaches over time"))
+    rep.add(Heading("Calibration"))
+    rep.add(table("coverage", "Coverage of central intervals"))
+    rep.add(Figure(figures["calibration"], "Interval coverage and PIT histograms"))
+    rep.add(Heading("Setup comparison"))
+    rep.add(
+        Paragraph(
+            "Every distribution model on the same folds. Pinball loss of the volatility VaR: in sample "
+            "(`VaRBacktestScorer` on the days the final model was fitted on) and walk-forward, on the "
+            "target scale, and walk-forward on the variance scale (%^2), which is comparable across "
+            "targets because quantiles map through the monotone inverse transform. Lower is better; "
+            "a walk-forward loss far above the in-sample one is overfitting."
+        )
+    )
+    rep.add(
+        table(
+            "setup_summary",
+            "Setups in brief: Kupiec-calibrated backtests (volatility and return VaR, every "
+            "asset and level), mean coverage of the 95% interval, and mean variance-scale "
+            "pinball loss relative to the study's setup",
+        )
+    )
+    rep.add(table("setups", "Distribution models compared"))
+    rep.add(Heading("Interpretation"))
+    rep.add(Bullets(interpretation(metrics)))
+    rep.add(Heading("Reproduce"))
+    rep.add(Code(metrics.command, "bash"))
+    env = metrics.environment
+    rep.add(Paragraph("Environment: " + ", ".join(f"{k} {v}" for k, v in env.items()) + "."))
+    rep.add(
+        Paragraph(
+            "Stage times (s): "
+            + ", ".join(f"{k} {format_number(v)}" for k, v in metrics.stage_seconds.items())
+            + "."
+        )
+    )
+    return rep
 
 
 _HTML_PAGE = """<!DOCTYPE html>

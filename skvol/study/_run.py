@@ -3,53 +3,51 @@
 The study only orchestrates public pieces: the pipelines of :mod:`skvol.study._pipelines`
 are evaluated with :func:`skvol.evaluation.walk_forward_predict`, backtested with
 :func:`skvol.evaluation.var_backtest` and scored with
-:class:`skvol.evaluation.VaRBacktestScorer`; this module adds the bookkeeping, the
-figures, the tables and the report.
+:class:`skvol.evaluation.VaRBacktestScorer`. The numbers are records of
+:mod:`skvol.study._metrics`, the tables come from :mod:`skvol.study._tables`, the figures
+from :mod:`skvol.study._figures`, the text from :mod:`skvol.study._report`, and the run is
+written into a temporary folder moved into place when complete
+(:mod:`skvol.study._outputs`).
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from sklearn.model_selection import TimeSeriesSplit
-from sklearn.pipeline import FeatureUnion
 
 from skvol.data import intraday_panel
-from skvol.evaluation import (
-    VaRBacktestScorer,
-    pinball_loss,
-    var_backtest,
-    walk_forward_predict,
-)
+from skvol.evaluation import VaRBacktestScorer, var_backtest, walk_forward_predict
 from skvol.evaluation._walk_forward import level_suffix
-from skvol.features import (
-    BipowerVariation,
-    BNSJumpTest,
-    DailyReturn,
-    JumpCounter,
-    RealizedVariance,
-    RollingCorrelation,
-)
-from skvol.study._analysis import (
-    frame_dist,
-    point_accuracy,
-)
-from skvol.study._config import StudyConfig
+from skvol.features import BNSJumpTest, DailyMeasures, RollingCorrelation
+from skvol.study._analysis import frame_dist
+from skvol.study._config import StudyConfig, check_seed
+from skvol.study._environment import command_line, config_dict, environment
+from skvol.study._figures import study_figures
 from skvol.study._inputs import AssetInput, read_inputs
-from skvol.study._pipelines import (
-    NEXT_RETURN,
-    TARGETS,
-    ModelSpec,
-    all_models,
+from skvol.study._metrics import (
+    LevelForecast,
+    ModelFit,
+    build_metrics,
+    pinball_scores,
+    point_accuracies,
 )
+from skvol.study._outputs import (
+    ResultsFolder,
+    StudyResult,
+    moved,
+    write_metrics,
+    write_tables,
+)
+from skvol.study._pipelines import NEXT_RETURN, TARGETS, ModelSpec, all_models
+from skvol.study._report import study_report
 from skvol.study._stages import StageRunner
-from skvol.study._writeup import StudyResult, write_outputs
+from skvol.study._tables import study_tables
 
 logger = logging.getLogger("skvol.study")
 
@@ -66,7 +64,7 @@ class AssetStudy:
     next_return: pd.Series = field(default_factory=pd.Series)
     dropped_days: int = 0
     daily: pd.DataFrame = field(default_factory=pd.DataFrame)
-    fits: dict[str, dict] = field(default_factory=dict)
+    fits: dict[str, ModelFit] = field(default_factory=dict)
     forecasts: dict[str, pd.DataFrame] = field(default_factory=dict)
 
     @property
@@ -121,7 +119,12 @@ def _build_panel(asset: AssetStudy, config: StudyConfig) -> None:
 
 
 def _describe_daily(asset: AssetStudy) -> None:
-    """The descriptive daily features (RV, BV, jumps, return) of the report's figures."""
+    """The descriptive daily measures (RV, BV, jumps, return) of the report's figures.
+
+    An intraday asset's come from :class:`skvol.features.DailyMeasures` and the BNS test
+    (:class:`skvol.features.BNSJumpTest`) fitted on all its days; a daily-measures asset
+    has them already (without jump counts).
+    """
     name = asset.name
     if asset.is_daily:
         frame = asset.X
@@ -134,39 +137,51 @@ def _describe_daily(asset: AssetStudy) -> None:
             }
         )
         return
-    union = FeatureUnion(
-        [
-            ("rv", RealizedVariance()),
-            ("bv", BipowerVariation()),
-            ("jumps", JumpCounter()),
-            ("bns", BNSJumpTest()),
-            ("ret", DailyReturn()),
-        ],
-        verbose_feature_names_out=False,
-    ).set_output(transform="pandas")
-    features = union.fit_transform(asset.X)
+    measures = (
+        DailyMeasures(measures=("rv", "bv", "jumps", "ret"))
+        .set_output(transform="pandas")
+        .fit_transform(asset.X)
+    )
+    bns = BNSJumpTest().set_output(transform="pandas").fit_transform(asset.X)
     asset.daily = pd.DataFrame(
         {
-            "rv": features[f"{name}__rv"],
-            "bv": features[f"{name}__bv"],
-            "jumps": features[f"{name}__n_jumps"],
-            "bns_p": features[f"{name}__bns_p"],
-            "ret": features[f"{name}__ret"],
+            "rv": measures[f"{name}__rv"],
+            "bv": measures[f"{name}__bv"],
+            "jumps": measures[f"{name}__jumps"],
+            "bns_p": bns[f"{name}__bns_p"],
+            "ret": measures[f"{name}__ret"],
         }
     )
 
 
-def _rolling_correlations(assets: dict[str, AssetStudy]) -> dict[str, pd.Series]:
-    """30-day rolling correlation of daily returns: BTC/SPX when both are studied, else every pair.
+def correlation_pairs(config: StudyConfig, names: list[str]) -> list[tuple[str, str]]:
+    """The asset pairs whose rolling correlation is reported: ``config.pairs``, else all.
+
+    Raises
+    ------
+    ValueError
+        For a configured pair that names an asset not studied, or an asset twice.
+    """
+    if not config.pairs:
+        return [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
+    for a, b in config.pairs:
+        unknown = [n for n in (a, b) if n not in names]
+        if unknown or a == b:
+            raise ValueError(
+                f"--pairs {a}/{b}: "
+                + (f"{', '.join(unknown)} not studied" if unknown else "an asset with itself")
+                + f"; the assets are {', '.join(names)}"
+            )
+    return list(config.pairs)
+
+
+def _rolling_correlations(
+    assets: dict[str, AssetStudy], pairs: list[tuple[str, str]]
+) -> dict[tuple[str, str], pd.Series]:
+    """30-day rolling correlation of daily returns of each pair.
 
     Each pair uses the days both assets have (BTC trades at weekends, the S&P 500 does not).
     """
-    names = list(assets)
-    pairs = (
-        [("BTC", "SPX")]
-        if {"BTC", "SPX"} <= set(names)
-        else [(a, b) for i, a in enumerate(names) for b in names[i + 1 :]]
-    )
     out = {}
     for a, b in pairs:
         returns = pd.concat(
@@ -178,7 +193,7 @@ def _rolling_correlations(assets: dict[str, AssetStudy]) -> dict[str, pd.Series]
             )
             continue
         corr = RollingCorrelation(window=CORRELATION_WINDOW).set_output(transform="pandas")
-        out[f"{a}/{b}"] = corr.fit_transform(returns).iloc[:, 0]
+        out[(a, b)] = corr.fit_transform(returns).iloc[:, 0]
     return out
 
 
@@ -187,25 +202,41 @@ def _fit_rows(asset: AssetStudy, transform: str) -> tuple[pd.DataFrame, pd.Serie
     return asset.X.loc[y.index], y
 
 
-def _fit_summary(spec: ModelSpec, pipe, asset: AssetStudy, X, y, config: StudyConfig) -> dict:
+def _fit_summary(
+    spec: ModelSpec, pipe, asset: AssetStudy, X, y, config: StudyConfig, fit_seconds: float
+) -> ModelFit:
     """A model fitted on all days: its in-sample VaR scores and tomorrow's forecast.
 
     The in-sample scores are :class:`skvol.evaluation.VaRBacktestScorer` on the training
-    days (pinball loss of the volatility VaR on the target scale); set beside the walk-forward scores they show how much a model overfits.
-    Tomorrow is the day after the last day of data, which has no target yet.
+    days (pinball loss of the volatility VaR on the target scale); set beside the
+    walk-forward scores they show how much a model overfits. Tomorrow is the day after
+    the last day of data, which has no target yet.
     """
     last = asset.X.iloc[[-1]]
-    out = {"date": str(last.index[0].date()), "mean": float(pipe.predict(last)[0])}
-    out["rv_forecast"] = float(spec.target.to_variance(out["mean"]))
+    mean = float(pipe.predict(last)[0])
+    levels = []
     if spec.probabilistic:
         dist = pipe[-1].predict_dist(pipe[:-1].transform(last))
         for level in config.levels:
-            lk = f"{level:g}"
-            out[f"in_sample_pinball_{lk}"] = -VaRBacktestScorer(level, "pinball")(pipe, X, y)
             q = float(np.asarray(dist.ppf(level)).ravel()[0])
-            out[f"variance_var_{lk}"] = float(spec.target.to_variance(q))
-            out[f"return_var_{lk}"] = float(spec.target.return_var(dist, level)[0])
-    return out
+            levels.append(
+                LevelForecast(
+                    level=level,
+                    in_sample_pinball=-VaRBacktestScorer(level, "pinball")(pipe, X, y),
+                    variance_var=float(spec.target.to_variance(q)),
+                    return_var=float(spec.target.return_var(dist, level)[0]),
+                )
+            )
+    return ModelFit(
+        asset=asset.name,
+        model=spec.key,
+        fit_seconds=fit_seconds,
+        train_days=int(len(y)),
+        date=str(last.index[0].date()),
+        mean=mean,
+        rv_forecast=float(spec.target.to_variance(mean)),
+        levels=tuple(levels),
+    )
 
 
 def _walk_forward_cv(n_rows: int, config: StudyConfig, asset: str) -> TimeSeriesSplit:
@@ -251,34 +282,16 @@ def _backtests(assets: dict[str, AssetStudy], config: StudyConfig) -> dict:
     return results
 
 
-def _pinball_scores(assets: dict[str, AssetStudy], config: StudyConfig) -> dict:
-    """Out-of-sample pinball loss of each model's volatility VaR.
-
-    On the target scale (comparable with the in-sample VaRBacktestScorer value of the
-    same model) and on the variance scale in %^2 (comparable across targets: quantiles
-    map through the monotone inverse transform).
-    """
-    out: dict = {}
-    for spec in all_models():
-        if not spec.probabilistic:
-            continue
-        for asset in assets.values():
-            frame = asset.forecasts[spec.key]
-            v_true = spec.target.to_variance(frame["y_true"]) * 1e4
-            for level in config.levels:
-                var = frame[f"var_{level_suffix(level)}"].to_numpy(dtype=float)
-                out[(spec.key, asset.name, level)] = {
-                    "target": pinball_loss(frame["y_true"], var, level),
-                    "variance": pinball_loss(v_true, spec.target.to_variance(var) * 1e4, level),
-                }
-    return out
-
-
 # --- the run ---------------------------------------------------------------------------
 
 
 def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
     """Run the whole study and write its report, figures, tables and ``metrics.json``.
+
+    The options are checked first (the seed, and that ``config.out`` can be written),
+    then the run is written into a temporary folder next to ``config.out`` that replaces
+    ``config.out`` only once complete: an interrupted or failed run leaves no folder that
+    looks finished, and a previous complete run stays as it was.
 
     Parameters
     ----------
@@ -292,29 +305,65 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
     StudyResult
         Paths of everything written, and the metrics.
 
+    Raises
+    ------
+    ValueError
+        Naming ``--seed`` or ``--out`` for an unusable option, before any work.
+
     Examples
     --------
     >>> from skvol.study import StudyConfig, run_study
     >>> result = run_study(StudyConfig(quick=True, out="results"))  # doctest: +SKIP
-    >>> result.metrics["accuracy"]["BTC"]["har"]["qlike"]  # doctest: +SKIP
+    >>> result.metrics.accuracy_of("BTC")[0].qlike  # doctest: +SKIP
     """
     started = time.perf_counter()
+    check_seed(config.seed)
+    folder = ResultsFolder.open(config.out)
+    try:
+        runner = StageRunner(progress=progress)
+        metrics, figures, tables, md, html = _run_stages(config, folder.work, runner)
+        metrics = replace(
+            metrics,
+            stage_seconds=dict(runner.timings),
+            total_seconds=time.perf_counter() - started,
+        )
+        metrics_json = write_metrics(folder.work, metrics)
+        folder.commit()
+    except BaseException:
+        folder.discard()
+        raise
     out = Path(config.out)
-    (out / "figures").mkdir(parents=True, exist_ok=True)
-    (out / "tables").mkdir(parents=True, exist_ok=True)
-    runner = StageRunner(progress=progress)
-    models = all_models()
+    files = moved({"md": md, "html": html, "metrics": metrics_json}, folder.work, out)
+    return StudyResult(
+        config=config,
+        out=out,
+        report_md=files["md"],
+        report_html=files["html"],
+        metrics_json=files["metrics"],
+        figures=moved(figures, folder.work, out),
+        tables=moved(tables, folder.work, out),
+        metrics=metrics,
+    )
 
+
+def _run_stages(config: StudyConfig, work: Path, runner: StageRunner):
+    """Every stage of the study, writing into ``work``.
+
+    Returns the metrics (without the report stage's time), the figure and table paths,
+    and the two report files.
+    """
+    models = all_models()
     with runner.stage("read", total=1) as stage:
         inputs = read_inputs(config)
         stage.advance()
         stage.summary = _describe_inputs(inputs)
     assets = {name: AssetStudy(input=inp) for name, inp in inputs.items()}
+    pairs = correlation_pairs(config, list(assets))
 
     with runner.stage("panel", total=len(assets)) as stage:
         for asset in assets.values():
             _build_panel(asset, config)
-            for transform in ("log1p", "log"):  # fail here, not after fitting every model
+            for transform in TARGETS:  # fail here, not after fitting every model
                 _walk_forward_cv(len(asset.targets[transform].dropna()), config, asset.name)
             stage.advance(asset.name)
         stage.summary = ", ".join(
@@ -327,7 +376,7 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
         for asset in assets.values():
             _describe_daily(asset)
             stage.advance(asset.name)
-        correlations = _rolling_correlations(assets)
+        correlations = _rolling_correlations(assets, pairs)
         stage.advance("correlation")
         jump_days = {
             a.name: int((a.daily["jumps"] > 0).sum()) for a in assets.values() if not a.is_daily
@@ -336,7 +385,11 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
             "jump days " + ", ".join(f"{k} {v}" for k, v in jump_days.items())
             if jump_days
             else "daily measures only"
-        ) + (f"; correlation {', '.join(correlations)}" if correlations else "")
+        ) + (
+            f"; correlation {', '.join(f'{a}/{b}' for a, b in correlations)}"
+            if correlations
+            else ""
+        )
 
     with runner.stage("models", total=len(assets) * len(models)) as stage:
         for asset in assets.values():
@@ -345,9 +398,8 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
                 pipe = spec.build(config, asset.name, asset.is_daily)
                 tic = time.perf_counter()
                 pipe.fit(X, y)
-                fit = {"fit_seconds": time.perf_counter() - tic, "train_days": int(len(y))}
-                fit.update(_fit_summary(spec, pipe, asset, X, y, config))
-                asset.fits[spec.key] = fit
+                seconds = time.perf_counter() - tic
+                asset.fits[spec.key] = _fit_summary(spec, pipe, asset, X, y, config, seconds)
                 stage.advance(f"{asset.name} {spec.key}")
         stage.summary = f"{len(models)} models fitted on all days of {len(assets)} asset(s)"
 
@@ -367,40 +419,41 @@ def run_study(config: StudyConfig, progress: bool = True) -> StudyResult:
         stage.summary = ", ".join(f"{k}: {n} folds, {d} test days" for k, (n, d) in folds.items())
 
     with runner.stage("backtest", total=3) as stage:
-        accuracy = {
-            a.name: {
-                spec.key: point_accuracy(a.forecasts[spec.key], spec.target) for spec in models
-            }
-            for a in assets.values()
-        }
+        accuracy = point_accuracies(assets)
         stage.advance("accuracy")
         backtests = _backtests(assets, config)
         stage.advance("VaR")
-        pinball = _pinball_scores(assets, config)
+        pinball = pinball_scores(assets, config.levels)
         stage.advance("pinball")
         n_calibrated = sum(r.verdict == "calibrated" for r in backtests.values())
         stage.summary = f"{len(backtests)} VaR backtests, {n_calibrated} calibrated (Kupiec 5%)"
 
     with runner.stage("report", total=4) as stage:
-        result = write_outputs(
-            config,
-            out,
-            assets,
-            correlations,
-            accuracy,
-            backtests,
-            pinball,
-            runner,
-            stage,
-            started,
+        metrics = build_metrics(
+            config=config_dict(config),
+            environment=environment(),
+            assets=assets,
+            correlations=correlations,
+            accuracy=accuracy,
+            backtests=backtests,
+            pinball=pinball,
+            stage_seconds=runner.timings,
+            command=command_line(config),
         )
+        tables = study_tables(metrics, assets, backtests, config.levels)
+        stage.advance("metrics")
+        figures = study_figures(
+            work / "figures", assets, correlations, tables["breach_days"], config.levels
+        )
+        stage.advance("figures")
+        table_paths = write_tables(work, tables)
+        stage.advance("tables")
+        md, html = study_report(config, metrics, tables, figures).write(work)
+        stage.advance("report")
         stage.summary = (
-            f"{result.report_md} ({len(result.figures)} figures, {len(result.tables)} tables)"
+            f"{Path(config.out) / md.name} ({len(figures)} figures, {len(tables)} tables)"
         )
-    result.metrics["timings"]["stages"]["report"] = runner.timings["report"]
-    result.metrics["timings"]["total_seconds"] = time.perf_counter() - started
-    result.metrics_json.write_text(json.dumps(result.metrics, indent=2, sort_keys=False))
-    return result
+    return metrics, figures, table_paths, md, html
 
 
 def write_features(config: StudyConfig, fmt: str = "csv", progress: bool = True) -> list[Path]:

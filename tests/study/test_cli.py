@@ -19,8 +19,8 @@ from skvol.data import realized_library_measures as daily_measures_frame
 from skvol.data import session_for_asset as session_for
 from skvol.study._cli import EXIT_USAGE, EXIT_USER_ERROR, build_parser, config_from_args, main
 from skvol.study._config import StudyConfig
+from skvol.study._environment import command_line
 from skvol.study._inputs import resolve_paths
-from skvol.study._writeup import command_line
 
 
 def _fails(argv, capsys, code, *needles):
@@ -130,6 +130,8 @@ def test_asset_of_unknown_session_needs_an_option(capsys, tmp_path):
         (["study", "--assets", "BTC", "BTC"], "names an asset twice"),
         (["study", "--data", "simulated", "--assets", "BTC=a.csv"], "cannot be combined"),
         (["study", "--assets", "9lives"], "invalid asset name"),
+        (["study", "--pairs", "BTC"], "--pairs expects A/B"),
+        (["study", "--assets", "BTC", "SPX", "--pairs", "BTC/ETH"], "not among --assets BTC SPX"),
     ],
 )
 def test_bad_options_are_usage_errors(argv, needle, capsys):
@@ -243,6 +245,7 @@ def test_features_command_writes_panel_and_features(tmp_path, capsys):
         ["study", "--data", "bars", "--assets", "BTC", "XYZ", "--session", "XYZ=fx"],
         ["study", "--data", "bars", "--assets", "BTC=btc", "SPX=spx.csv"],
         ["study", "--assets", "BTC=/tmp/a b/btc.csv", "EURUSD=eur"],
+        ["study", "--assets", "BTC", "SPX", "EURUSD", "--pairs", "BTC/SPX", "SPX/EURUSD"],
     ],
 )
 def test_recorded_command_reproduces_the_configuration(argv):
@@ -284,3 +287,20 @@ def test_days_help_states_the_configured_defaults():
     days = next(a for a in study._actions if a.dest == "days")
     quick, full = map(int, re.search(r"default (\d+) with --quick, (\d+)", days.help).groups())
     assert (quick, full) == (StudyConfig(quick=True).simulated_days, StudyConfig().simulated_days)
+
+
+def test_correlation_pairs_are_every_pair_or_the_configured_ones():
+    from skvol.study._run import correlation_pairs
+
+    names = ["BTC", "EURUSD", "SPX"]
+    assert correlation_pairs(StudyConfig(), names) == [
+        ("BTC", "EURUSD"),
+        ("BTC", "SPX"),
+        ("EURUSD", "SPX"),
+    ]
+    assert correlation_pairs(StudyConfig(pairs=(("SPX", "BTC"),)), names) == [("SPX", "BTC")]
+    assert correlation_pairs(StudyConfig(), ["BTC"]) == []
+    with pytest.raises(ValueError, match=r"--pairs BTC/ETH: ETH not studied; the assets are"):
+        correlation_pairs(StudyConfig(pairs=(("BTC", "ETH"),)), names)
+    with pytest.raises(ValueError, match=r"--pairs BTC/BTC: an asset with itself"):
+        correlation_pairs(StudyConfig(pairs=(("BTC", "BTC"),)), names)

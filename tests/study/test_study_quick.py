@@ -184,14 +184,20 @@ def test_coverage_from_the_distributions(run, metrics):
 
 
 def test_rolling_correlation_from_daily_returns(run, metrics):
-    btc = pd.read_csv(run / "tables" / "daily_BTC.csv", index_col=0, parse_dates=True)["ret"]
-    spx = pd.read_csv(run / "tables" / "daily_SPX.csv", index_col=0, parse_dates=True)["ret"]
-    both = pd.concat([btc, spx], axis=1, join="inner").dropna()
-    corr = both.iloc[:, 0].rolling(30).corr(both.iloc[:, 1]).dropna()
-    c = metrics["correlation"]["BTC/SPX"]
-    assert c["days"] == len(corr)
-    assert c["mean"] == pytest.approx(corr.mean(), rel=1e-9)
-    assert c["last"] == pytest.approx(corr.iloc[-1], rel=1e-9)
+    """Every pair of the assets studied, each on the days both assets have."""
+    pairs = [(a, b) for i, a in enumerate(ASSETS) for b in ASSETS[i + 1 :]]
+    assert list(metrics["correlation"]) == [f"{a}/{b}" for a, b in pairs]
+    md = (run / "report.md").read_text()
+    for a, b in pairs:
+        x = pd.read_csv(run / "tables" / f"daily_{a}.csv", index_col=0, parse_dates=True)["ret"]
+        y = pd.read_csv(run / "tables" / f"daily_{b}.csv", index_col=0, parse_dates=True)["ret"]
+        both = pd.concat([x, y], axis=1, join="inner").dropna()
+        corr = both.iloc[:, 0].rolling(30).corr(both.iloc[:, 1]).dropna()
+        c = metrics["correlation"][f"{a}/{b}"]
+        assert c["days"] == len(corr)
+        assert c["mean"] == pytest.approx(corr.mean(), rel=1e-9)
+        assert c["last"] == pytest.approx(corr.iloc[-1], rel=1e-9)
+        assert f"{a}/{b}: 30-day rolling correlation of daily returns, mean " in md
 
 
 def test_data_summary_against_the_daily_features(run, metrics):
@@ -293,15 +299,49 @@ def test_setup_summary_counts_the_backtests(run, metrics):
 
 def test_a_qlike_over_fewer_days_is_not_the_lowest(metrics):
     """A model whose negative variance forecasts were left out of its QLIKE is not ranked."""
-    from skvol.study._config import StudyConfig
-    from skvol.study._writeup import _interpretation
+    from skvol.study._metrics import StudyMetrics
+    from skvol.study._report import accuracy_notes
 
     changed = json.loads(json.dumps(metrics))
     acc = changed["accuracy"]["BTC"]
     acc["har"].update(qlike=1e-6, nonpositive=5)
-    btc = next(n for n in _interpretation(changed, StudyConfig()) if n.startswith("BTC:"))
+    notes = accuracy_notes(StudyMetrics.from_dict(changed))
+    btc = next(n for n in notes if n.startswith("BTC:"))
     assert "HARRegressor (HAR-log, Normal)'s" not in btc
     assert "HARRegressor (HAR-log, Normal) on 5 days" in btc
+
+
+def test_metrics_json_is_the_records_serialised(run, metrics):
+    """metrics.json reads back into the records and writes out again byte for byte."""
+    from skvol.study._metrics import StudyMetrics
+
+    records = StudyMetrics.from_dict(metrics)
+    assert json.dumps(records.to_dict(), indent=2) == (run / "metrics.json").read_text()
+    assert records.assets == list(ASSETS)
+    assert [a.model for a in records.accuracy_of("BTC")] == list(MODELS)
+    har = records.fit_of("SPX", "har_t_log")
+    assert [f.level for f in har.levels] == list(LEVELS)
+    assert har.at(0.99).return_var == metrics["fits"]["SPX"]["har_t_log"]["return_var_0.99"]
+    assert records.fit_of("SPX", "lstm").levels == ()
+
+
+def test_a_new_model_is_in_every_sentence(metrics, monkeypatch):
+    """A newly registered model enters the interpretation without editing the report code."""
+    from skvol.study import _pipelines
+    from skvol.study._metrics import StudyMetrics
+    from skvol.study._report import accuracy_notes
+
+    new = _pipelines.ModelSpec("gru", "GRURegressor", "log", False, "GRU", None)
+    registered = _pipelines.all_models() + (new,)
+    monkeypatch.setattr(_pipelines, "all_models", lambda: registered)
+    changed = json.loads(json.dumps(metrics))
+    for asset in ASSETS:
+        acc = changed["accuracy"][asset]
+        acc["gru"] = dict(acc["har"], qlike=1e3)  # far worse than every HAR model
+    notes = accuracy_notes(StudyMetrics.from_dict(changed))
+    for asset in ASSETS:
+        note = next(n for n in notes if n.startswith(f"{asset}:"))
+        assert "GRURegressor" in note.split("beats", 1)[1], note
 
 
 def test_return_var_is_backtested_against_the_next_days_return(run):
