@@ -25,6 +25,7 @@ ROW_ORDER_CHECKS = {
 #: Cross-row estimators whose outputs on the checks' data actually depend on row order.
 ROW_ORDER_DEPENDENT = {
     "AttentionLSTMRegressor",
+    "CrossAssetLSTMRegressor",
     "HARFeatures",
     "HARRegressor",
     "LSTMRegressor",

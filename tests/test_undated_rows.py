@@ -26,6 +26,7 @@ CROSS_ROW: dict[str, dict] = {
     "LSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
     "AttentionLSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
     "ProbabilisticLSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
+    "CrossAssetLSTMRegressor": dict(lookback=5, max_epochs=3, hidden_size=4),
     "EWMARegressor": dict(),
     "GARCHRegressor": dict(),
 }
