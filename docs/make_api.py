@@ -94,6 +94,14 @@ def render() -> str:
         "docstrings; do not edit by hand. The user guide starts at [index.md](index.md).",
         "",
     ]
+    listed = set()
+    for module_name in subpackages():
+        listed |= set(getattr(importlib.import_module(module_name), "__all__", []))
+    top = [n for n in skvol.__all__ if n not in listed and not inspect.ismodule(getattr(skvol, n))]
+    if top:
+        lines += ["## `skvol`", "", "Names defined at the top level only.", ""]
+        for name in top:
+            lines += _entry("skvol", name, getattr(skvol, name))
     for module_name in subpackages():
         module = importlib.import_module(module_name)
         names = list(getattr(module, "__all__", []))

@@ -75,6 +75,7 @@ result = run_study(
     StudyConfig(data=str(folder), assets=("BTC", "SPX"), quick=not FULL, out=Path("my_results"))
 )
 print(f"report: {result.report_md.resolve()}")
-for asset, models in result.metrics["accuracy"].items():
-    best = min(models, key=lambda k: models[k]["qlike"])
-    print(f"{asset}: lowest QLIKE {models[best]['qlike']:.3f} ({best})")
+for asset in ("BTC", "SPX"):
+    rows = [a for a in result.metrics.accuracy if a.asset == asset]  # typed PointAccuracy rows
+    best = min(rows, key=lambda a: a.qlike)
+    print(f"{asset}: lowest QLIKE {best.qlike:.3f} ({best.model})")
