@@ -273,6 +273,16 @@ def score(market: Market, asset: str, index: pd.DatetimeIndex, dist, recalibrate
     return Score(float(losses.mean()), losses, vol, ret, len(index))
 
 
+def _dm_pvalue(model: Score, base: Score) -> float:
+    """Two-sided DM p-value of the daily QLIKE against HAR-log's; 1 when they are identical
+    (a model that kept the untrained HAR start has a zero loss differential)."""
+    a = model.losses.to_numpy()
+    b = base.losses.loc[model.losses.index].to_numpy()
+    if np.allclose(a, b, rtol=1e-12, atol=0.0):
+        return 1.0
+    return diebold_mariano(a, b).pvalue
+
+
 def report(market: Market, results: dict[str, list[dict[str, Score]]]) -> None:
     print(f"\n=== {market.name} ===")
     for asset in market.test:
@@ -301,14 +311,7 @@ def report(market: Market, results: dict[str, list[dict[str, Score]]]) -> None:
             if not scores:
                 continue
             q = np.mean([s.qlike for s in scores])
-            dms = [
-                diebold_mariano(
-                    s.losses.to_numpy(), base.losses.loc[s.losses.index].to_numpy()
-                ).pvalue
-                if name != "har_normal"
-                else np.nan
-                for s in scores
-            ]
+            dms = [_dm_pvalue(s, base) if name != "har_normal" else np.nan for s in scores]
             cells = []
             for kind in ("vol", "ret"):
                 for lv in LEVELS:
