@@ -9,9 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
-from skvol.evaluation import mse_loss, qlike_loss
+from skvol.evaluation import mse_loss, qlike_loss, walk_forward_dist
 from skvol.features import NextDayTarget
 
 
@@ -41,23 +40,16 @@ def point_accuracy(frame: pd.DataFrame, target: NextDayTarget) -> dict[str, floa
     }
 
 
-def frame_dist(frame: pd.DataFrame):
-    """The frozen scipy distribution of a walk-forward frame (Normal, or t when ``df``)."""
-    loc = frame["mean"].to_numpy(dtype=float)
-    scale = frame["scale"].to_numpy(dtype=float)
-    if "df" in frame.columns and frame["df"].notna().all():
-        return stats.t(frame["df"].to_numpy(dtype=float), loc=loc, scale=scale)
-    return stats.norm(loc=loc, scale=scale)
-
-
 def pit_values(frame: pd.DataFrame) -> np.ndarray:
     """Probability integral transforms ``F_t(y_t)`` of the realised targets."""
-    return np.asarray(frame_dist(frame).cdf(frame["y_true"].to_numpy(dtype=float)), dtype=float)
+    return np.asarray(
+        walk_forward_dist(frame).cdf(frame["y_true"].to_numpy(dtype=float)), dtype=float
+    )
 
 
 def interval_coverage(frame: pd.DataFrame, levels=(0.5, 0.8, 0.9, 0.95, 0.99)) -> dict[str, float]:
     """Share of days whose target fell inside the central interval at each level."""
-    dist = frame_dist(frame)
+    dist = walk_forward_dist(frame)
     y = frame["y_true"].to_numpy(dtype=float)
     out = {}
     for level in levels:

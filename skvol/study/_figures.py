@@ -16,7 +16,8 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from skvol.study._analysis import frame_dist, pit_values
+from skvol.evaluation import walk_forward_dist
+from skvol.study._analysis import pit_values
 from skvol.study._pipelines import RECOMMENDED_SETUP, STUDY_SETUP, model_spec
 
 if TYPE_CHECKING:
@@ -281,7 +282,7 @@ def study_figures(
         for key in (STUDY_SETUP, RECOMMENDED_SETUP):
             spec = model_spec(key)
             fc = a.forecasts[key]
-            lo, hi = frame_dist(fc).interval(BAND_LEVEL)
+            lo, hi = walk_forward_dist(fc).interval(BAND_LEVEL)
             bands[f"{a.name}, {spec.label}, target {spec.target_label}"] = pd.DataFrame(
                 {"y_true": fc["y_true"], "mean": fc["mean"], "lower": lo, "upper": hi},
                 index=fc.index,

@@ -22,10 +22,14 @@ import pandas as pd
 from sklearn.model_selection import TimeSeriesSplit
 
 from skvol.data import intraday_panel
-from skvol.evaluation import VaRBacktestScorer, var_backtest, walk_forward_predict
+from skvol.evaluation import (
+    VaRBacktestScorer,
+    var_backtest,
+    walk_forward_dist,
+    walk_forward_predict,
+)
 from skvol.evaluation._walk_forward import level_suffix
 from skvol.features import BNSJumpTest, DailyMeasures, RollingCorrelation
-from skvol.study._analysis import frame_dist
 from skvol.study._config import StudyConfig, check_seed
 from skvol.study._environment import command_line, config_dict, environment
 from skvol.study._figures import study_figures
@@ -267,7 +271,7 @@ def _backtests(assets: dict[str, AssetStudy], config: StudyConfig) -> dict:
             continue
         for asset in assets.values():
             frame = asset.forecasts[spec.key]
-            dist = frame_dist(frame)
+            dist = walk_forward_dist(frame)
             ret = asset.next_return.loc[frame.index].to_numpy(dtype=float)
             observed = np.isfinite(ret)
             for level in config.levels:

@@ -13,9 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from skvol.evaluation import VaRBacktestResult, var_backtest_table
+from skvol.evaluation import VaRBacktestResult, var_backtest_table, walk_forward_dist
 from skvol.evaluation._walk_forward import level_suffix
-from skvol.study._analysis import frame_dist
 from skvol.study._metrics import StudyMetrics, level_key
 from skvol.study._pipelines import REPORTED_SETUPS, model_spec
 
@@ -183,7 +182,7 @@ def breach_days(assets: Mapping[str, AssetStudy], backtests: Backtests) -> pd.Da
             index = fc.index
         else:
             ret = asset.next_return.loc[fc.index].to_numpy(dtype=float)
-            var = spec.target.return_var(frame_dist(fc), level)
+            var = spec.target.return_var(walk_forward_dist(fc), level)
             ok = np.isfinite(ret)
             y, var, index = ret[ok], var[ok], fc.index[ok]
         frames.append(
