@@ -48,9 +48,9 @@ def forecast(pipe, X) -> dict[str, np.ndarray]:
     return {"mean": dist.mean(), "std": dist.std(), "var95": dist.ppf(0.95)}
 
 
-def assert_same_forecasts(a: dict, b: dict) -> None:
+def assert_same_forecasts(a: dict, b: dict, rtol: float = 0.0) -> None:
     for key in a:
-        np.testing.assert_array_equal(a[key], b[key], err_msg=key)
+        np.testing.assert_allclose(a[key], b[key], rtol=rtol, atol=0.0, err_msg=key)
 
 
 @pytest.mark.parametrize(
@@ -67,9 +67,10 @@ def test_joblib_round_trip_of_a_fitted_pipeline_gives_identical_forecasts(market
     loaded = joblib.load(path)
     assert_same_forecasts(before, forecast(loaded, X_test))
     # the test rows continue after the fitted ones: the carried history came along, so
-    # forecasting them alone equals forecasting the whole series and keeping them
+    # forecasting them alone equals forecasting the whole series and keeping them, to
+    # float32 precision: torch's batched matmuls round differently for other batch shapes
     whole = forecast(loaded, pd.concat([X_train, X_test]))
-    assert_same_forecasts(before, {k: v[N_TRAIN:] for k, v in whole.items()})
+    assert_same_forecasts(before, {k: v[N_TRAIN:] for k, v in whole.items()}, rtol=1e-6)
 
 
 def test_skorch_save_params_and_load_params_restore_the_network(market, tmp_path):
