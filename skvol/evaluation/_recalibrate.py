@@ -16,12 +16,13 @@ every day.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from numbers import Real
 
 import numpy as np
 
 from skvol.evaluation._backtest import check_level
+from skvol.evaluation._var import var_for_kind, var_level_unit
 
 __all__ = ["QuantileTracker", "RecalibratedVaR"]
 
@@ -48,6 +49,9 @@ class RecalibratedVaR:
         VaR level.
     kind : {"volatility", "return"}
         Which VaR was recalibrated.
+    beyond_999 : ndarray of bool, shape (n_days,) or None
+        Where the recalibrated VaR lies beyond the model's own 99.9% VaR (set by
+        :meth:`QuantileTracker.recalibrate_dist`, None otherwise).
     """
 
     var: np.ndarray = field(repr=False)
@@ -56,11 +60,17 @@ class RecalibratedVaR:
     next_adjustment: float
     level: float
     kind: str
+    beyond_999: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def breach_rate(self) -> float:
         """Share of days with a breach of the recalibrated VaR."""
         return float(self.breaches.mean())
+
+    @property
+    def beyond_999_share(self) -> float | None:
+        """Share of days whose recalibrated VaR lies beyond the model's 99.9% VaR."""
+        return None if self.beyond_999 is None else float(self.beyond_999.mean())
 
     def __repr__(self) -> str:
         return (
@@ -255,3 +265,70 @@ class QuantileTracker:
             level=level,
             kind=kind,
         )
+
+    def recalibrate_dist(
+        self,
+        dist,
+        realised,
+        level: float,
+        *,
+        kind: str = "volatility",
+        target=None,
+        initial: float | None = None,
+    ) -> RecalibratedVaR:
+        """Recalibrate the VaR of a sequence of predictive distributions, in time order.
+
+        The model's VaR and its sensitivity to the level (the ``unit``) come from ``dist``
+        as :func:`walk_forward_predict` takes them, so this is the recalibration of
+        ``walk_forward_predict(recalibrate=...)`` for forecasts made any other way (a
+        multi-asset model's columns, a frame rebuilt by
+        :func:`skvol.evaluation.walk_forward_dist`).
+
+        Parameters
+        ----------
+        dist : frozen scipy.stats distribution
+            One element per day: tomorrow's target (``kind="volatility"``, or
+            ``kind="return"`` with ``target``), or tomorrow's return (``kind="return"``,
+            ``target=None``: EWMA, GARCH).
+        realised : array-like of shape (n_days,)
+            The realised target (volatility VaR) or return (return VaR) of each day.
+        level : float
+            VaR level in (0, 1).
+        kind : {"volatility", "return"}, default="volatility"
+        target : NextDayTarget or None, default=None
+            The target ``dist`` forecasts, for a return VaR implied by a predicted
+            variance; None for a volatility VaR or a return distribution.
+        initial : float or None, default=None
+            As in :meth:`recalibrate`.
+
+        Returns
+        -------
+        RecalibratedVaR
+            With ``beyond_999`` set: where the recalibrated VaR lies beyond the model's own
+            99.9% VaR.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from scipy import stats
+        >>> from skvol.evaluation import QuantileTracker
+        >>> y = np.random.default_rng(0).standard_normal(20_000)
+        >>> narrow = stats.norm(np.zeros(y.size), 0.6)  # 0.6 times the true scale
+        >>> res = QuantileTracker().recalibrate_dist(narrow, y, 0.99)
+        >>> round(res.breach_rate, 3)  # the raw 99% VaR is breached on 11% of days
+        0.01
+        >>> round(res.beyond_999_share, 2)  # true 99% quantile 2.33 > the model's 99.9%, 1.85
+        0.99
+        """
+        caller = "QuantileTracker.recalibrate_dist"
+        level = check_level(level, f"{caller} level")
+        if kind not in RECAL_KINDS:
+            raise ValueError(f"{caller}: kind must be one of {RECAL_KINDS}, got {kind!r}")
+        outcome = _finite_1d(realised, "realised")
+        n = outcome.size
+        raw, _ = var_for_kind(dist, level, kind, target, n, caller)
+        unit = var_level_unit(dist, level, kind, target, n, caller)
+        tail, _ = var_for_kind(dist, 0.999, kind, target, n, caller)
+        res = self.recalibrate(raw, outcome, level, kind=kind, unit=unit, initial=initial)
+        beyond = res.var > tail if kind == "volatility" else res.var < tail
+        return replace(res, beyond_999=beyond)

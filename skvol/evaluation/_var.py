@@ -283,9 +283,15 @@ def check_kind(kind: str, returns, caller: str, target=None) -> None:
 def var_for_kind(
     dist, level: float, kind: str, target, n_rows: int, caller: str
 ) -> tuple[np.ndarray, str]:
-    """The VaR of a given kind for ``n_rows`` rows, and the side a breach lies on."""
+    """The VaR of a given kind for ``n_rows`` rows, and the side a breach lies on.
+
+    A return VaR with ``target=None`` reads ``dist`` as tomorrow's *return* distribution
+    (EWMA, GARCH): its ``1 - level`` quantile.
+    """
     if kind == "volatility":
         var, side = volatility_var(dist, level), "upper"
+    elif target is None:
+        var, side = np.asarray(dist.ppf(1.0 - level), dtype=float).ravel(), "lower"
     else:
         var, side = return_var(dist, level, check_target(target, caller)), "lower"
     if var.size not in (1, n_rows):
@@ -294,6 +300,26 @@ def var_for_kind(
             f"for {n_rows} rows"
         )
     return np.broadcast_to(var, (n_rows,)), side
+
+
+def var_level_unit(dist, level: float, kind: str, target, n_rows: int, caller: str) -> np.ndarray:
+    """The sensitivity of a VaR to its level, row by row (central differences).
+
+    ``d VaR / d level`` for the volatility VaR (``1 / f(VaR)``), ``d log|VaR| / d level``
+    for the return VaR, with step ``h = min(1e-4, (1 - level) / 4)``. A return VaR of 0
+    (the variance is 0 with high probability) stays 0 under any factor; its unit is 1.
+    This is the ``unit`` that makes :class:`skvol.evaluation.QuantileTracker`'s adjustment
+    read in level units.
+    """
+    h = min(1e-4, (1.0 - level) / 4.0)
+    above = var_for_kind(dist, level + h, kind, target, n_rows, caller)[0]
+    below = var_for_kind(dist, level - h, kind, target, n_rows, caller)[0]
+    if kind == "volatility":
+        return (above - below) / (2.0 * h)
+    negative = (above < 0) & (below < 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = (np.log(-above) - np.log(-below)) / (2.0 * h)
+    return np.where(negative, slope, 1.0)
 
 
 def aligned_returns(returns, index, caller: str) -> np.ndarray:

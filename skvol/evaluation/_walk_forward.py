@@ -17,7 +17,7 @@ from skvol._history import date_index
 from skvol.evaluation._backtest import breach_flags, check_level
 from skvol.evaluation._predict import dist_params, has_predict_dist, predict_dist, take_rows
 from skvol.evaluation._recalibrate import QuantileTracker
-from skvol.evaluation._var import aligned_returns, check_kind, var_for_kind
+from skvol.evaluation._var import aligned_returns, check_kind, var_for_kind, var_level_unit
 from skvol.exceptions import TooFewRowsWarning
 
 __all__ = ["walk_forward_predict", "level_suffix"]
@@ -143,24 +143,6 @@ def _warm_start_params(estimator) -> dict[str, bool]:
             "warm start yet"
         )
     return dict.fromkeys(names, True)
-
-
-def _level_unit(dist, level: float, kind: str, target, n_rows: int) -> np.ndarray:
-    """The sensitivity of the model's VaR to its level, row by row (central differences).
-
-    ``d VaR / d level`` for the volatility VaR (``1 / f(VaR)``), ``d log|VaR| / d level``
-    for the return VaR, with step ``h = min(1e-4, (1 - level) / 4)``. A return VaR of 0
-    (the variance is 0 with high probability) stays 0 under any factor; its unit is 1.
-    """
-    h = min(1e-4, (1.0 - level) / 4.0)
-    above = var_for_kind(dist, level + h, kind, target, n_rows, _CALLER)[0]
-    below = var_for_kind(dist, level - h, kind, target, n_rows, _CALLER)[0]
-    if kind == "volatility":
-        return (above - below) / (2.0 * h)
-    negative = (above < 0) & (below < 0)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        slope = (np.log(-above) - np.log(-below)) / (2.0 * h)
-    return np.where(negative, slope, 1.0)
 
 
 def _fit_fold(estimator, X_train, y_train, train: np.ndarray) -> None:
@@ -391,7 +373,7 @@ def walk_forward_predict(
             frame[f"var_{suffix}"] = var
             frame[f"breach_{suffix}"] = breach_flags(realised.to_numpy(), var, side)
             if recalibrate is not None:
-                units[level].append(_level_unit(out, level, kind, target, test.size))
+                units[level].append(var_level_unit(out, level, kind, target, test.size, _CALLER))
         if recalibrate is not None:
             tails.append(var_for_kind(out, 0.999, kind, target, test.size, _CALLER)[0])
         frames.append(frame)

@@ -258,3 +258,48 @@ def test_walk_forward_errors(long_series):
     overlapping = SlidingWindowSplitter(fh=np.arange(1, 31), window_length=100, step_length=10)
     with pytest.raises(ValueError, match="recalibrate needs consecutive test blocks"):
         walk_forward_predict(GaussianLinear(), X, y, cv=overlapping, recalibrate=QuantileTracker())
+
+
+def test_recalibrate_dist_equals_the_walk_forward_recalibration(long_series):
+    """From the rebuilt distributions of a walk-forward frame: the same recalibrated VaR."""
+    from skvol.evaluation import walk_forward_dist
+
+    X, y = long_series
+    X, y = X.iloc[:1000], y.iloc[:1000]
+    tracker = QuantileTracker(step=0.02)
+    out = walk_forward_predict(
+        GaussianLinear(scale_factor=0.7), X, y, cv=TimeSeriesSplit(4), recalibrate=tracker
+    )
+    res = tracker.recalibrate_dist(walk_forward_dist(out), out["y_true"], 0.95)
+    np.testing.assert_allclose(res.var, out["var_95_recal"], rtol=1e-12)
+    np.testing.assert_array_equal(res.breaches, out["breach_95_recal"])
+    np.testing.assert_array_equal(res.beyond_999, out["beyond_999_95"])
+    assert res.beyond_999_share == pytest.approx(out["beyond_999_95"].mean())
+
+
+def test_recalibrate_dist_of_a_return_distribution_converges():
+    """A return distribution (target=None, as EWMA/GARCH give) 1.5x too narrow."""
+    rng = np.random.default_rng(11)
+    sd = np.exp(rng.normal(-4.5, 0.3, 6000))
+    r = sd * rng.standard_normal(sd.size)
+    narrow = stats.norm(np.zeros(sd.size), sd / 1.5)
+    for level in (0.95, 0.99):
+        res = QuantileTracker().recalibrate_dist(narrow, r, level, kind="return")
+        raw = narrow.ppf(1 - level)
+        assert np.mean(r < raw) > 2 * (1 - level)
+        assert np.isfinite(res.var).all() and (res.var < 0).all()
+        late = res.breaches[sd.size // 2 :]
+        assert abs(late.mean() - (1 - level)) < _binomial_tolerance(level, late.size)
+        # a multiplicative factor on the model's own quantile: exp(q * dlog|VaR|/dlevel)
+        z = stats.norm.ppf(level)
+        np.testing.assert_allclose(
+            res.var, raw * np.exp(res.adjustment / (z * stats.norm.pdf(z))), rtol=1e-4
+        )
+
+
+def test_recalibrate_dist_errors():
+    narrow = stats.norm(np.zeros(3), 1.0)
+    with pytest.raises(ValueError, match="kind must be one of"):
+        QuantileTracker().recalibrate_dist(narrow, np.zeros(3), 0.95, kind="vol")
+    with pytest.raises(ValueError, match="realised"):
+        QuantileTracker().recalibrate_dist(narrow, [0.0, np.nan, 0.0], 0.95)
