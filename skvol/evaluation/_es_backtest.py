@@ -22,11 +22,10 @@ from numbers import Integral
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from skvol.evaluation._backtest import _as_float_1d, check_level
-from skvol.evaluation._predict import dist_params, dist_size
-from skvol.evaluation._var import check_target, volatility_es
+from skvol.evaluation._predict import dist_size
+from skvol.evaluation._var import check_target, return_es, return_var
 
 __all__ = [
     "AcerbiSzekelyResult",
@@ -152,26 +151,13 @@ class _ReturnModel:
         return np.broadcast_to(np.asarray(values, dtype=float), (self.n_days,))
 
     def var(self, level: float) -> np.ndarray:
-        if self.target is not None:
-            return self._days(self.target.return_var(self.dist, level))
-        return self._days(self.dist.ppf(1.0 - level))
+        return self._days(return_var(self.dist, level, self.target))
 
     def es(self, level: float) -> np.ndarray:
-        if self.target is not None:
-            return self._days(self.target.return_es(self.dist, level))
-        name = self.dist.dist.name
-        p = dist_params(self.dist)
-        if name == "norm":
-            mirror = stats.norm(-p["loc"], p["scale"])
-        elif name == "t":
-            mirror = stats.t(p["df"], -p["loc"], p["scale"])
-        else:
-            raise TypeError(
-                f"{self.caller}: the return ES has closed forms for norm and t only, got "
-                f"scipy.stats.{name}; give es= explicitly"
-            )
-        # The lower-tail mean of r is minus the upper-tail mean of -r.
-        return self._days(-volatility_es(mirror, level))
+        try:
+            return self._days(return_es(self.dist, level, self.target))
+        except TypeError as err:
+            raise TypeError(f"{self.caller}: {err}; give es= explicitly") from None
 
     def sd(self) -> np.ndarray:
         if self.target is not None:

@@ -132,7 +132,9 @@ def volatility_es(dist, level: float, n_nodes: int = N_NODES) -> np.ndarray:
     return (w * y).sum(axis=0) / alpha
 
 
-def return_var(dist, level: float, target: NextDayTarget, n_nodes: int = N_NODES) -> np.ndarray:
+def return_var(
+    dist, level: float, target: NextDayTarget | None, n_nodes: int = N_NODES
+) -> np.ndarray:
     """Return VaR: the ``1 - level`` quantile of tomorrow's return under the mixture.
 
     Solves ``E_V[Phi(q / sqrt(V))] = 1 - level`` for ``q`` row by row, where the
@@ -150,8 +152,10 @@ def return_var(dist, level: float, target: NextDayTarget, n_nodes: int = N_NODES
         Predicted distribution of tomorrow's target, one element per row.
     level : float
         VaR level in (0.5, 1), e.g. 0.95 for the 5% return quantile.
-    target : NextDayTarget
-        The target the model forecasts (its transform and scale).
+    target : NextDayTarget or None
+        The target the model forecasts (its transform and scale). None: ``dist`` is
+        tomorrow's *return* distribution itself (EWMA, GARCH), and the VaR is its
+        ``1 - level`` quantile.
     n_nodes : int, default=64
         Number of quadrature nodes.
 
@@ -175,11 +179,17 @@ def return_var(dist, level: float, target: NextDayTarget, n_nodes: int = N_NODES
     level = check_level(level)
     if level <= 0.5:
         raise ValueError(f"level must lie in (0.5, 1) for a return VaR, got {level!r}")
+    if target is None:
+        return np.asarray(dist.ppf(1.0 - level), dtype=float).ravel()
     return check_target(target, "return_var").return_var(dist, level, n_nodes=n_nodes)
 
 
 def return_es(
-    dist, level: float, target: NextDayTarget, truncate: float = 0.999, n_nodes: int = N_NODES
+    dist,
+    level: float,
+    target: NextDayTarget | None,
+    truncate: float = 0.999,
+    n_nodes: int = N_NODES,
 ) -> np.ndarray:
     """Return Expected Shortfall: the mean return below the return VaR, under the mixture.
 
@@ -194,7 +204,10 @@ def return_es(
     dist : frozen scipy.stats distribution
     level : float
         Level in (0.5, 1), e.g. 0.975.
-    target : NextDayTarget
+    target : NextDayTarget or None
+        The target the model forecasts. None: ``dist`` is tomorrow's *return*
+        distribution itself (EWMA, GARCH; Normal or Student-t), whose lower-tail mean has a
+        closed form (minus the upper-tail mean of ``-r``, as in :func:`volatility_es`).
     truncate : float, default=0.999
         Truncation quantile of the target for distributions that are not Normal.
     n_nodes : int, default=64
@@ -218,9 +231,27 @@ def return_es(
     level = check_level(level)
     if level <= 0.5:
         raise ValueError(f"level must lie in (0.5, 1) for a return ES, got {level!r}")
+    if target is None:
+        return _return_distribution_es(dist, level)
     return check_target(target, "return_es").return_es(
         dist, level, truncate=truncate, n_nodes=n_nodes
     )
+
+
+def _return_distribution_es(dist, level: float) -> np.ndarray:
+    """``E[r | r <= q]`` of a Normal or Student-t return distribution (closed forms)."""
+    name = dist.dist.name
+    p = dist_params(dist)
+    if name == "norm":
+        mirror = stats.norm(-np.asarray(p["loc"]), p["scale"])
+    elif name == "t":
+        mirror = stats.t(p["df"], -np.asarray(p["loc"]), p["scale"])
+    else:
+        raise TypeError(
+            f"return_es: a return distribution (target=None) has closed forms for norm and t "
+            f"only, got scipy.stats.{name}"
+        )
+    return -np.asarray(volatility_es(mirror, level), dtype=float).ravel()
 
 
 def predicted_variance(
