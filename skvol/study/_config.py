@@ -6,6 +6,8 @@ import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from sklearn.model_selection import TimeSeriesSplit
+
 #: The assets of the original study, in its order.
 DEFAULT_ASSETS: tuple[str, ...] = ("BTC", "EURUSD", "SPX")
 
@@ -144,3 +146,24 @@ class StudyConfig:
     def patience(self) -> int:
         """Early-stopping patience of the recurrent models, in epochs."""
         return 2 if self.quick else 10
+
+
+def walk_forward_cv(n_rows: int, config: StudyConfig, asset: str) -> TimeSeriesSplit:
+    """The walk-forward folds of an asset with ``n_rows`` target days.
+
+    ``config.n_splits`` test folds of equal size covering the last
+    ``config.test_fraction`` of the days, each refitted on every day before it.
+
+    Raises
+    ------
+    ValueError
+        Naming the asset, when fewer than 60 training days would precede the first fold.
+    """
+    test_size = max(int(n_rows * config.test_fraction) // config.n_splits, 1)
+    if n_rows - config.n_splits * test_size < 60:
+        raise ValueError(
+            f"{asset}: too few days for the walk-forward: {n_rows} days with a target, but "
+            f"{config.n_splits} folds of {test_size} days need at least 60 training days before "
+            "them; give more data (or --days)"
+        )
+    return TimeSeriesSplit(n_splits=config.n_splits, test_size=test_size)

@@ -24,8 +24,10 @@ from skvol.evaluation import VaRBacktestResult, pinball_loss
 from skvol.evaluation._walk_forward import level_suffix
 from skvol.study._analysis import interval_coverage, point_accuracy
 from skvol.study._pipelines import STUDY_SETUP, all_models
+from skvol.study._risk import ESBacktestSummary, ForecastComparison
 
 if TYPE_CHECKING:
+    from skvol.study._backtests import Backtest
     from skvol.study._run import AssetStudy
 
 #: Levels of the central intervals whose coverage is reported.
@@ -174,17 +176,19 @@ class LevelForecast:
     ----------
     level : float
         VaR level.
-    in_sample_pinball : float
-        Pinball loss of the volatility VaR on the training days (target scale).
-    variance_var : float
-        Tomorrow's volatility VaR on the variance scale (decimal units).
+    in_sample_pinball : float or None
+        Pinball loss of the volatility VaR on the training days (target scale); None for
+        a return model, which has no volatility VaR.
+    variance_var : float or None
+        Tomorrow's volatility VaR on the variance scale (decimal units); None for a
+        return model.
     return_var : float
         Tomorrow's return VaR (decimal log return).
     """
 
     level: float
-    in_sample_pinball: float
-    variance_var: float
+    in_sample_pinball: float | None
+    variance_var: float | None
     return_var: float
 
 
@@ -244,6 +248,16 @@ class BacktestSummary:
         Basel traffic-light zone on the last 250 days (99% VaR only; "n/a" otherwise).
     result : str
         The verdict (two-sided Kupiec at 5%).
+    dq_p : float
+        p-value of the Engle & Manganelli (2004) dynamic quantile test (4 lags).
+    recal_breaches : int
+        Breaches of the VaR recalibrated online (:class:`skvol.evaluation.QuantileTracker`).
+    recal_breach_rate, recal_kupiec_p, recal_conditional_coverage_p : float
+        Its breach rate, Kupiec and conditional-coverage p-values.
+    recal_traffic_light : str
+        Its traffic-light zone (99% VaR only).
+    recal_beyond_999 : float
+        Share of days on which the recalibrated VaR lies beyond the model's own 99.9% VaR.
     """
 
     model: str
@@ -259,12 +273,20 @@ class BacktestSummary:
     conditional_coverage_p: float
     traffic_light: str
     result: str
+    dq_p: float
+    recal_breaches: int
+    recal_breach_rate: float
+    recal_kupiec_p: float
+    recal_conditional_coverage_p: float
+    recal_traffic_light: str
+    recal_beyond_999: float
 
     @classmethod
     def from_result(
-        cls, model: str, kind: str, asset: str, level: float, result: VaRBacktestResult
+        cls, model: str, kind: str, asset: str, level: float, backtest: Backtest
     ) -> BacktestSummary:
-        """Summarise a backtest result."""
+        """Summarise a backtest: the raw VaR's result, its DQ test, the recalibrated VaR."""
+        result, recal = backtest.result, backtest.recalibrated_result
         return cls(
             model=model,
             kind=kind,
@@ -277,9 +299,21 @@ class BacktestSummary:
             kupiec_p=result.kupiec.pvalue,
             christoffersen_ind_p=result.independence.pvalue,
             conditional_coverage_p=result.conditional_coverage.pvalue,
-            traffic_light="n/a" if result.traffic_light is None else result.traffic_light.zone,
+            traffic_light=_zone(result),
             result=result.verdict,
+            dq_p=backtest.dq.pvalue,
+            recal_breaches=recal.actual_breaches,
+            recal_breach_rate=recal.breach_rate,
+            recal_kupiec_p=recal.kupiec.pvalue,
+            recal_conditional_coverage_p=recal.conditional_coverage.pvalue,
+            recal_traffic_light=_zone(recal),
+            recal_beyond_999=backtest.recalibrated.beyond_999_share,
         )
+
+
+def _zone(result: VaRBacktestResult) -> str:
+    """The traffic-light zone of a backtest, "n/a" where undefined (not 99% over 250 days)."""
+    return "n/a" if result.traffic_light is None else result.traffic_light.zone
 
 
 @dataclass(frozen=True)
@@ -379,6 +413,11 @@ class StudyMetrics:
         Per distribution model and asset.
     setups : tuple of SetupSummary
         Per distribution model.
+    es : tuple of ESBacktestSummary
+        Per distribution model (return models included) and asset: the return ES at
+        97.5% and its backtests.
+    comparison : tuple of ForecastComparison
+        Per asset and model: QLIKE, Diebold-Mariano against HAR-log, the 90% MCS.
     stage_seconds : dict of str to float
         Time of each stage that had ended when the metrics were taken.
     total_seconds : float or None
@@ -409,6 +448,8 @@ class StudyMetrics:
     pinball: tuple[PinballScore, ...]
     coverage: tuple[IntervalCoverage, ...]
     setups: tuple[SetupSummary, ...]
+    es: tuple[ESBacktestSummary, ...] = ()
+    comparison: tuple[ForecastComparison, ...] = ()
     stage_seconds: dict[str, float] = field(default_factory=dict)
     total_seconds: float | None = None
     command: str = ""
@@ -454,6 +495,14 @@ class StudyMetrics:
         """The summary of distribution model ``model``."""
         return next(s for s in self.setups if s.model == model)
 
+    def es_at(self, model: str, asset: str, level: float) -> ESBacktestSummary:
+        """One ES backtest."""
+        return next(e for e in self.es if (e.model, e.asset, e.level) == (model, asset, level))
+
+    def comparison_of(self, asset: str) -> list[ForecastComparison]:
+        """Every model's forecast comparison on ``asset``, in the models' order."""
+        return [c for c in self.comparison if c.asset == asset]
+
     def to_dict(self) -> dict:
         """The content of ``metrics.json``: the records nested by their keys."""
         out: dict = {"config": self.config, "environment": self.environment}
@@ -476,6 +525,8 @@ class StudyMetrics:
                 level_key(lv): v for lv, v in zip(c.levels, c.coverage, strict=True)
             }
         out["setups"] = {s.model: _values(s, ("model",)) for s in self.setups}
+        out["es"] = _nest(self.es, ("model", "asset", "level"))
+        out["comparison"] = _nest(self.comparison, ("asset", "model"))
         out["timings"] = {"stages": dict(self.stage_seconds)}
         if self.total_seconds is not None:
             out["timings"]["total_seconds"] = self.total_seconds
@@ -521,6 +572,8 @@ class StudyMetrics:
             pinball=_unnest(PinballScore, raw["pinball"], ("model", "asset", "level")),
             coverage=coverage,
             setups=tuple(SetupSummary(model=k, **s) for k, s in raw["setups"].items()),
+            es=_unnest(ESBacktestSummary, raw.get("es", {}), ("model", "asset", "level")),
+            comparison=_unnest(ForecastComparison, raw.get("comparison", {}), ("asset", "model")),
             stage_seconds=dict(timings["stages"]),
             total_seconds=timings.get("total_seconds"),
             command=raw["command"],
@@ -681,10 +734,12 @@ def build_metrics(
     assets: Mapping[str, AssetStudy],
     correlations: Mapping[tuple[str, str], pd.Series],
     accuracy: Sequence[PointAccuracy],
-    backtests: Mapping[tuple[str, str, str, float], VaRBacktestResult],
+    backtests: Mapping[tuple[str, str, str, float], Backtest],
     pinball: Sequence[PinballScore],
     stage_seconds: Mapping[str, float],
     command: str,
+    es: Sequence[ESBacktestSummary] = (),
+    comparison: Sequence[ForecastComparison] = (),
 ) -> StudyMetrics:
     """Every headline number of the run, from what the stages produced."""
     backtest = tuple(
@@ -707,6 +762,8 @@ def build_metrics(
         pinball=tuple(pinball),
         coverage=coverage,
         setups=setup_summaries(backtest, pinball, coverage),
+        es=tuple(es),
+        comparison=tuple(comparison),
         stage_seconds=dict(stage_seconds),
         command=command,
     )

@@ -31,6 +31,9 @@ from skvol.features import (
 )
 from skvol.models import (
     AttentionLSTMRegressor,
+    CrossAssetLSTMRegressor,
+    EWMARegressor,
+    GARCHRegressor,
     HARRegressor,
     LSTMRegressor,
     ProbabilisticLSTMRegressor,
@@ -76,7 +79,11 @@ class ModelSpec:
         Model family in the report's sentences; :data:`BASELINE_FAMILY` is the baseline
         every other family is compared with.
     build : callable
-        ``build(config, asset, daily) -> Pipeline``.
+        ``build(config, asset, daily) -> Pipeline`` (a pooled model: ``build(config,
+        None, False)`` gives the bare multi-asset estimator).
+    pooled : bool, default=False
+        One model for all assets: fitted on the daily-measures frame of every asset of
+        the run (:mod:`skvol.study._pooled`) instead of one pipeline per asset.
     """
 
     key: str
@@ -84,7 +91,8 @@ class ModelSpec:
     transform: str
     probabilistic: bool
     family: str
-    build: Callable[[StudyConfig, str, bool], Pipeline]
+    build: Callable[[StudyConfig, str | None, bool], Pipeline]
+    pooled: bool = False
 
     @property
     def target(self) -> NextDayTarget:
@@ -194,6 +202,10 @@ def _build_prob(distribution: str) -> Callable[[StudyConfig, str, bool], Pipelin
     return build
 
 
+def _build_cross(config: StudyConfig, asset: str | None, daily: bool) -> CrossAssetLSTMRegressor:
+    return CrossAssetLSTMRegressor(**_recurrent_params(config))
+
+
 def _build_har(distribution: str) -> Callable[[StudyConfig, str, bool], Pipeline]:
     def build(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
         return _pipeline(
@@ -236,6 +248,15 @@ CANDIDATES: tuple[ModelSpec, ...] = (
         "HAR",
         _build_har("student_t"),
     ),
+    ModelSpec(
+        "cross_asset",
+        "CrossAssetLSTMRegressor (HAR-anchored, pooled, Normal) on log RV",
+        "log",
+        True,
+        "LSTM",
+        _build_cross,
+        pooled=True,
+    ),
 )
 
 #: The study's own setup: Normal probabilistic LSTM on log(1 + RV).
@@ -244,20 +265,96 @@ STUDY_SETUP = "prob_lstm_normal"
 RECOMMENDED_SETUP = "har_t_log"
 
 
-#: The setups whose backtests the report shows in full: the study's and the recommended.
-REPORTED_SETUPS: tuple[str, ...] = (STUDY_SETUP, RECOMMENDED_SETUP)
+#: The cross-asset neural model (the study's title), compared with the recommended setup.
+CROSS_ASSET_SETUP = "cross_asset"
+
+#: The setups whose backtests the report shows in full: the study's, the recommended and
+#: the cross-asset model.
+REPORTED_SETUPS: tuple[str, ...] = (STUDY_SETUP, RECOMMENDED_SETUP, CROSS_ASSET_SETUP)
 #: The family of the baseline models the report compares every other family with.
 BASELINE_FAMILY = "HAR"
 
 
+@dataclass(frozen=True)
+class ReturnModelSpec:
+    """A benchmark risk desks run on daily returns (EWMA, GARCH): a return distribution.
+
+    It has no target distribution, so no volatility VaR: it enters the return VaR and ES
+    backtests and the forecast comparison (its conditional variance against tomorrow's
+    realized variance). Fitted on the asset's daily returns, ``y`` tomorrow's return.
+
+    Attributes
+    ----------
+    key, label, family : str
+        As :class:`ModelSpec`.
+    build : callable
+        ``build(config, asset, daily) -> Pipeline`` (daily return -> regressor).
+    """
+
+    key: str
+    label: str
+    family: str
+    build: Callable[[StudyConfig, str, bool], Pipeline]
+    probabilistic: bool = True
+    pooled: bool = False
+
+    @property
+    def target(self) -> None:
+        """None: the model's distribution is tomorrow's return itself."""
+        return None
+
+    @property
+    def target_label(self) -> str:
+        """``"return"``."""
+        return "return"
+
+
+def return_features(asset: str, daily: bool) -> ColumnTransformer | DailyReturn:
+    """The daily return, the only input of the return models."""
+    if daily:
+        return ColumnTransformer(
+            [("ret", "passthrough", [f"{asset}__{DAILY_RETURN}"])],
+            verbose_feature_names_out=False,
+        )
+    return DailyReturn()
+
+
+def _build_returns(model_factory) -> Callable[[StudyConfig, str, bool], Pipeline]:
+    def build(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
+        return _pipeline(return_features(asset, daily), model_factory())
+
+    return build
+
+
+#: The desks' benchmarks on daily returns (issue: the risk desk's toolkit).
+RETURN_MODELS: tuple[ReturnModelSpec, ...] = (
+    ReturnModelSpec(
+        "ewma", "EWMARegressor (RiskMetrics, lambda 0.94)", "EWMA", _build_returns(EWMARegressor)
+    ),
+    ReturnModelSpec(
+        "garch",
+        "GARCHRegressor (GARCH(1,1), Normal)",
+        "GARCH",
+        _build_returns(GARCHRegressor),
+    ),
+    ReturnModelSpec(
+        "gjr_t",
+        "GARCHRegressor (GJR-GARCH, Student-t)",
+        "GARCH",
+        _build_returns(lambda: GARCHRegressor(kind="gjr", distribution="student_t")),
+    ),
+)
+
+
 def all_models() -> tuple[ModelSpec, ...]:
-    """Every model the study fits, study models first."""
+    """Every model the study fits on a realized-variance target, study models first."""
     return STUDY_MODELS + CANDIDATES
 
 
-def model_spec(key: str) -> ModelSpec:
-    """The registered model ``key``."""
-    for spec in all_models():
+def model_spec(key: str) -> ModelSpec | ReturnModelSpec:
+    """The registered model ``key`` (a target model or a return model)."""
+    for spec in all_models() + RETURN_MODELS:
         if spec.key == key:
             return spec
-    raise ValueError(f"unknown model {key!r}; the study has {[s.key for s in all_models()]}")
+    known = [s.key for s in all_models() + RETURN_MODELS]
+    raise ValueError(f"unknown model {key!r}; the study has {known}")

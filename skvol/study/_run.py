@@ -19,18 +19,16 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import TimeSeriesSplit
 
 from skvol.data import intraday_panel
 from skvol.evaluation import (
     VaRBacktestScorer,
-    var_backtest,
-    walk_forward_dist,
+    pinball_loss,
     walk_forward_predict,
 )
-from skvol.evaluation._walk_forward import level_suffix
 from skvol.features import BNSJumpTest, DailyMeasures, RollingCorrelation
-from skvol.study._config import StudyConfig, check_seed
+from skvol.study._backtests import study_backtests
+from skvol.study._config import StudyConfig, check_seed, walk_forward_cv
 from skvol.study._environment import command_line, config_dict, environment
 from skvol.study._figures import study_figures
 from skvol.study._inputs import AssetInput, read_inputs
@@ -48,8 +46,17 @@ from skvol.study._outputs import (
     write_metrics,
     write_tables,
 )
-from skvol.study._pipelines import NEXT_RETURN, TARGETS, ModelSpec, all_models
+from skvol.study._pipelines import (
+    NEXT_RETURN,
+    RETURN_MODELS,
+    TARGETS,
+    ModelSpec,
+    ReturnModelSpec,
+    all_models,
+)
+from skvol.study._pooled import asset_forecast, fit_pooled, pooled_walk_forward
 from skvol.study._report import study_report
+from skvol.study._risk import es_backtests, forecast_comparisons
 from skvol.study._stages import StageRunner
 from skvol.study._tables import study_tables
 
@@ -243,47 +250,78 @@ def _fit_summary(
     )
 
 
-def _walk_forward_cv(n_rows: int, config: StudyConfig, asset: str) -> TimeSeriesSplit:
-    test_size = max(int(n_rows * config.test_fraction) // config.n_splits, 1)
-    if n_rows - config.n_splits * test_size < 60:
-        raise ValueError(
-            f"{asset}: too few days for the walk-forward: {n_rows} days with a target, but "
-            f"{config.n_splits} folds of {test_size} days need at least 60 training days before "
-            "them; give more data (or --days)"
+def _pooled_fit_summaries(
+    spec: ModelSpec, assets: dict[str, AssetStudy], config: StudyConfig
+) -> dict[str, ModelFit]:
+    """The pooled model fitted once on all days of every asset: each asset's summary.
+
+    As :func:`_fit_summary`: the in-sample pinball loss of the volatility VaR on each
+    asset's training days, and tomorrow's forecast from the asset's last day of data.
+    The fit time is the one joint fit's, shown for every asset.
+    """
+    tic = time.perf_counter()
+    model, X, Y = fit_pooled(spec, config, assets)
+    seconds = time.perf_counter() - tic
+    out = {}
+    for asset in assets.values():
+        y = asset.targets[spec.transform].dropna()
+        in_sample = asset_forecast(model, X, Y, asset.name, y.index)
+        last = asset.X.index[-1]
+        dist = asset_forecast(model, X, Y, asset.name, pd.DatetimeIndex([last]))
+        mean = float(np.asarray(dist.mean()).ravel()[0])
+        levels = tuple(
+            LevelForecast(
+                level=level,
+                in_sample_pinball=pinball_loss(y.to_numpy(), in_sample.ppf(level), level),
+                variance_var=float(spec.target.to_variance(float(dist.ppf(level)[0]))),
+                return_var=float(spec.target.return_var(dist, level)[0]),
+            )
+            for level in config.levels
         )
-    return TimeSeriesSplit(n_splits=config.n_splits, test_size=test_size)
+        out[asset.name] = ModelFit(
+            asset=asset.name,
+            model=spec.key,
+            fit_seconds=seconds,
+            train_days=int(len(y)),
+            date=str(last.date()),
+            mean=mean,
+            rv_forecast=float(spec.target.to_variance(mean)),
+            levels=levels,
+        )
+    return out
+
+
+def _return_fit_summary(spec: ReturnModelSpec, asset: AssetStudy, config: StudyConfig) -> ModelFit:
+    """A return model fitted on all days: tomorrow's return variance and return VaR."""
+    y = asset.next_return.dropna()
+    X = asset.X.loc[y.index]
+    pipe = spec.build(config, asset.name, asset.is_daily)
+    tic = time.perf_counter()
+    pipe.fit(X, y)
+    seconds = time.perf_counter() - tic
+    last = asset.X.iloc[[-1]]
+    dist = pipe[-1].predict_dist(pipe[:-1].transform(last))
+    return ModelFit(
+        asset=asset.name,
+        model=spec.key,
+        fit_seconds=seconds,
+        train_days=int(len(y)),
+        date=str(last.index[0].date()),
+        mean=float(np.asarray(dist.mean()).ravel()[0]),
+        rv_forecast=float(np.asarray(dist.var()).ravel()[0]),
+        levels=tuple(
+            LevelForecast(
+                level=level,
+                in_sample_pinball=None,
+                variance_var=None,
+                return_var=float(np.asarray(dist.ppf(1.0 - level)).ravel()[0]),
+            )
+            for level in config.levels
+        ),
+    )
 
 
 # --- backtests -------------------------------------------------------------------------
-
-
-def _backtests(assets: dict[str, AssetStudy], config: StudyConfig) -> dict:
-    """VaR backtests of every distribution model: volatility VaR and return VaR.
-
-    The volatility VaR and its breaches are the ``var_<pct>``/``breach_<pct>`` columns of
-    the walk-forward frame. The return VaR is :func:`skvol.evaluation.return_var` of the
-    same out-of-sample distributions (rebuilt from the frame's ``mean``, ``scale`` and
-    ``df``), against tomorrow's realised daily return.
-    """
-    results: dict = {}
-    for spec in all_models():
-        if not spec.probabilistic:
-            continue
-        for asset in assets.values():
-            frame = asset.forecasts[spec.key]
-            dist = walk_forward_dist(frame)
-            ret = asset.next_return.loc[frame.index].to_numpy(dtype=float)
-            observed = np.isfinite(ret)
-            for level in config.levels:
-                suffix = level_suffix(level)
-                results[(spec.key, "volatility", asset.name, level)] = var_backtest(
-                    frame["y_true"], frame[f"var_{suffix}"], level, side="upper"
-                )
-                ret_var = spec.target.return_var(dist, level)
-                results[(spec.key, "return", asset.name, level)] = var_backtest(
-                    ret[observed], ret_var[observed], level, side="lower"
-                )
-    return results
 
 
 # --- the run ---------------------------------------------------------------------------
@@ -368,7 +406,7 @@ def _run_stages(config: StudyConfig, work: Path, runner: StageRunner):
         for asset in assets.values():
             _build_panel(asset, config)
             for transform in TARGETS:  # fail here, not after fitting every model
-                _walk_forward_cv(len(asset.targets[transform].dropna()), config, asset.name)
+                walk_forward_cv(len(asset.targets[transform].dropna()), config, asset.name)
             stage.advance(asset.name)
         stage.summary = ", ".join(
             f"{a.name} {len(a.X)} days x {a.X.shape[1]} {'measures' if a.is_daily else 'bins'}"
@@ -395,9 +433,20 @@ def _run_stages(config: StudyConfig, work: Path, runner: StageRunner):
             else ""
         )
 
-    with runner.stage("models", total=len(assets) * len(models)) as stage:
+    n_fits = len(assets) * (len(models) + len(RETURN_MODELS))
+    with runner.stage("models", total=n_fits) as stage:
+        for spec in models:
+            if spec.pooled:
+                for name, fit in _pooled_fit_summaries(spec, assets, config).items():
+                    assets[name].fits[spec.key] = fit
+                stage.advance(f"all assets {spec.key}", len(assets))
         for asset in assets.values():
+            for spec in RETURN_MODELS:
+                asset.fits[spec.key] = _return_fit_summary(spec, asset, config)
+                stage.advance(f"{asset.name} {spec.key}")
             for spec in models:
+                if spec.pooled:
+                    continue
                 X, y = _fit_rows(asset, spec.transform)
                 pipe = spec.build(config, asset.name, asset.is_daily)
                 tic = time.perf_counter()
@@ -405,14 +454,33 @@ def _run_stages(config: StudyConfig, work: Path, runner: StageRunner):
                 seconds = time.perf_counter() - tic
                 asset.fits[spec.key] = _fit_summary(spec, pipe, asset, X, y, config, seconds)
                 stage.advance(f"{asset.name} {spec.key}")
-        stage.summary = f"{len(models)} models fitted on all days of {len(assets)} asset(s)"
+        stage.summary = (
+            f"{len(models) + len(RETURN_MODELS)} models fitted on all days of "
+            f"{len(assets)} asset(s)"
+        )
 
-    with runner.stage("walk-forward", total=len(assets) * len(models)) as stage:
+    with runner.stage("walk-forward", total=n_fits) as stage:
         folds = {}
+        for spec in models:
+            if spec.pooled:
+                frames = pooled_walk_forward(spec, config, assets, config.levels)
+                for name, frame in frames.items():
+                    assets[name].forecasts[spec.key] = frame
+                stage.advance(f"all assets {spec.key}", len(assets))
         for asset in assets.values():
+            for spec in RETURN_MODELS:
+                y = asset.next_return.dropna()
+                cv = walk_forward_cv(len(y), config, asset.name)
+                pipe = spec.build(config, asset.name, asset.is_daily)
+                asset.forecasts[spec.key] = walk_forward_predict(
+                    pipe, asset.X.loc[y.index], y, cv=cv, levels=(), n_jobs=config.n_jobs
+                )
+                stage.advance(f"{asset.name} {spec.key}")
             for spec in models:
+                if spec.pooled:
+                    continue
                 X, y = _fit_rows(asset, spec.transform)
-                cv = _walk_forward_cv(len(y), config, asset.name)
+                cv = walk_forward_cv(len(y), config, asset.name)
                 pipe = spec.build(config, asset.name, asset.is_daily)
                 frame = walk_forward_predict(
                     pipe, X, y, cv=cv, levels=config.levels, n_jobs=config.n_jobs
@@ -422,14 +490,18 @@ def _run_stages(config: StudyConfig, work: Path, runner: StageRunner):
                 stage.advance(f"{asset.name} {spec.key}")
         stage.summary = ", ".join(f"{k}: {n} folds, {d} test days" for k, (n, d) in folds.items())
 
-    with runner.stage("backtest", total=3) as stage:
+    with runner.stage("backtest", total=5) as stage:
         accuracy = point_accuracies(assets)
         stage.advance("accuracy")
-        backtests = _backtests(assets, config)
+        backtests = study_backtests(assets, config)
         stage.advance("VaR")
         pinball = pinball_scores(assets, config.levels)
         stage.advance("pinball")
-        n_calibrated = sum(r.verdict == "calibrated" for r in backtests.values())
+        es = es_backtests(assets, config)
+        stage.advance("ES")
+        comparison = forecast_comparisons(assets, config)
+        stage.advance("DM/MCS")
+        n_calibrated = sum(b.result.verdict == "calibrated" for b in backtests.values())
         stage.summary = f"{len(backtests)} VaR backtests, {n_calibrated} calibrated (Kupiec 5%)"
 
     with runner.stage("report", total=4) as stage:
@@ -443,6 +515,8 @@ def _run_stages(config: StudyConfig, work: Path, runner: StageRunner):
             pinball=pinball,
             stage_seconds=runner.timings,
             command=command_line(config),
+            es=es,
+            comparison=comparison,
         )
         tables = study_tables(metrics, assets, backtests, config.levels)
         stage.advance("metrics")

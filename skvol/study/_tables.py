@@ -13,8 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from skvol.evaluation import VaRBacktestResult, var_backtest_table, walk_forward_dist
-from skvol.evaluation._walk_forward import level_suffix
+from skvol.study._backtests import Backtest, backtest_inputs
 from skvol.study._metrics import StudyMetrics, level_key
 from skvol.study._pipelines import REPORTED_SETUPS, model_spec
 
@@ -24,7 +23,7 @@ if TYPE_CHECKING:
 #: The two VaRs backtested: of tomorrow's target, and of tomorrow's return.
 KINDS: tuple[str, ...] = ("volatility", "return")
 
-Backtests = Mapping[tuple[str, str, str, float], VaRBacktestResult]
+Backtests = Mapping[tuple[str, str, str, float], Backtest]
 
 
 def data_table(metrics: StudyMetrics) -> pd.DataFrame:
@@ -69,12 +68,36 @@ def accuracy_table(metrics: StudyMetrics) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def backtest_table(
-    backtests: Backtests, setup: str, kind: str, level: float, assets: Sequence[str]
-) -> pd.DataFrame:
-    """One setup's backtests of one kind and level, one row per asset
-    (:func:`skvol.evaluation.var_backtest_table`)."""
-    return var_backtest_table({a: backtests[(setup, kind, a, level)] for a in assets})
+def backtest_table(metrics: StudyMetrics, setup: str, kind: str, level: float) -> pd.DataFrame:
+    """One setup's backtests of one kind and level, one row per asset.
+
+    The raw walk-forward VaR (breaches, Kupiec, Christoffersen conditional coverage, the
+    DQ test, the traffic light on the last 250 days for a 99% VaR, the verdict) beside
+    the same VaR recalibrated online (breaches, Kupiec, conditional coverage, traffic
+    light, and the share of days beyond the model's own 99.9% VaR).
+    """
+    rows = []
+    for asset in metrics.assets:
+        b = metrics.backtest_at(setup, kind, asset, level)
+        rows.append(
+            {
+                "Asset": asset,
+                "Days": b.days,
+                "Expected": b.expected_breaches,
+                "Breaches": b.actual_breaches,
+                "Kupiec p": b.kupiec_p,
+                "CC p": b.conditional_coverage_p,
+                "DQ p": b.dq_p,
+                "Traffic light": b.traffic_light,
+                "Result": b.result,
+                "Recal. breaches": b.recal_breaches,
+                "Recal. Kupiec p": b.recal_kupiec_p,
+                "Recal. CC p": b.recal_conditional_coverage_p,
+                "Recal. traffic light": b.recal_traffic_light,
+                "Recal. beyond 99.9%": b.recal_beyond_999,
+            }
+        )
+    return pd.DataFrame(rows)
 
 
 def comparison_table(metrics: StudyMetrics, levels: Sequence[float]) -> pd.DataFrame:
@@ -145,7 +168,9 @@ def tomorrow_table(metrics: StudyMetrics, levels: Sequence[float]) -> pd.DataFra
             lk = level_key(level)
             at = f.at(level)
             row[f"Vol VaR {lk} (daily vol %)"] = (
-                _daily_vol(at.variance_var) if at is not None else "n/a"
+                _daily_vol(at.variance_var)
+                if at is not None and at.variance_var is not None
+                else "n/a"
             )
             row[f"Return VaR {lk} %"] = 100 * at.return_var if at is not None else "n/a"
         rows.append(row)
@@ -170,21 +195,10 @@ def coverage_table(metrics: StudyMetrics) -> pd.DataFrame:
 
 
 def breach_days(assets: Mapping[str, AssetStudy], backtests: Backtests) -> pd.DataFrame:
-    """Per day: the realised value, the VaR and the breach flag of every backtest."""
+    """Per day: the realised value, the raw and recalibrated VaR and their breaches."""
     frames = []
-    for (setup, kind, asset_name, level), result in backtests.items():
-        asset = assets[asset_name]
-        spec = model_spec(setup)
-        fc = asset.forecasts[setup]
-        if kind == "volatility":
-            y = fc["y_true"].to_numpy(dtype=float)
-            var = fc[f"var_{level_suffix(level)}"].to_numpy(dtype=float)
-            index = fc.index
-        else:
-            ret = asset.next_return.loc[fc.index].to_numpy(dtype=float)
-            var = spec.target.return_var(walk_forward_dist(fc), level)
-            ok = np.isfinite(ret)
-            y, var, index = ret[ok], var[ok], fc.index[ok]
+    for (setup, kind, asset_name, level), backtest in backtests.items():
+        y, var, _, _, index = backtest_inputs(model_spec(setup), assets[asset_name], kind, level)
         frames.append(
             pd.DataFrame(
                 {
@@ -195,11 +209,89 @@ def breach_days(assets: Mapping[str, AssetStudy], backtests: Backtests) -> pd.Da
                     "level": level,
                     "y_true": y,
                     "var": var,
-                    "breach": result.breaches,
+                    "breach": backtest.result.breaches,
+                    "var_recal": backtest.recalibrated.var,
+                    "breach_recal": backtest.recalibrated.breaches,
                 }
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def es_table(metrics: StudyMetrics) -> pd.DataFrame:
+    """Per asset and distribution model: the return ES at 97.5% and its backtests."""
+    rows = []
+    for asset in metrics.assets:
+        for e in (e for e in metrics.es if e.asset == asset):
+            rows.append(
+                {
+                    "Asset": asset,
+                    "Model": model_spec(e.model).label,
+                    "Days": e.days,
+                    "Expected": e.expected_breaches,
+                    "Breaches": e.breaches,
+                    "Mean ES %": 100 * e.mean_es,
+                    "Z1": _or_na(e.z1),
+                    "Z1 p": _or_na(e.z1_p),
+                    "Z2": e.z2,
+                    "Z2 p": e.z2_p,
+                    "McNeil-Frey p": _or_na(e.mcneil_frey_p),
+                    "FZ0": e.fz0,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def _or_na(value):
+    return "n/a" if value is None else value
+
+
+def forecast_comparison_table(metrics: StudyMetrics) -> pd.DataFrame:
+    """Per asset and model: QLIKE, its ratio to HAR-log, Diebold-Mariano, the 90% MCS."""
+    rows = []
+    for c in metrics.comparison:
+        spec = model_spec(c.model)
+        rows.append(
+            {
+                "Asset": c.asset,
+                "Model": spec.label,
+                "Target": spec.target_label,
+                "Days": c.days,
+                "QLIKE": c.qlike,
+                "vs HAR-log": c.qlike_ratio,
+                "DM statistic": _or_na(c.dm_statistic),
+                "DM p": _or_na(c.dm_p),
+                "MCS p": c.mcs_p,
+                "In 90% MCS": "yes" if c.in_mcs else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def return_var_table(metrics: StudyMetrics) -> pd.DataFrame:
+    """Every distribution model's return VaR backtests (return models included)."""
+    rows = []
+    for b in metrics.backtest:
+        if b.kind != "return":
+            continue
+        rows.append(
+            {
+                "Asset": b.asset,
+                "Model": model_spec(b.model).label,
+                "Level": b.level,
+                "Days": b.days,
+                "Expected": b.expected_breaches,
+                "Breaches": b.actual_breaches,
+                "Kupiec p": b.kupiec_p,
+                "CC p": b.conditional_coverage_p,
+                "DQ p": b.dq_p,
+                "Traffic light": b.traffic_light,
+                "Recal. breaches": b.recal_breaches,
+                "Recal. Kupiec p": b.recal_kupiec_p,
+                "Recal. CC p": b.recal_conditional_coverage_p,
+            }
+        )
+    return pd.DataFrame(rows).sort_values(["Asset", "Level"], kind="stable", ignore_index=True)
 
 
 def backtest_table_name(setup: str, kind: str, level: float) -> str:
@@ -227,12 +319,15 @@ def study_tables(
         "setups": comparison_table(metrics, levels),
         "setup_summary": setup_summary_table(metrics),
         "breach_days": breach_days(assets, backtests),
+        "es": es_table(metrics),
+        "forecast_comparison": forecast_comparison_table(metrics),
+        "return_var": return_var_table(metrics),
     }
     for setup in REPORTED_SETUPS:
         for kind in KINDS:
             for level in levels:
                 tables[backtest_table_name(setup, kind, level)] = backtest_table(
-                    backtests, setup, kind, level, metrics.assets
+                    metrics, setup, kind, level
                 )
     for a in assets.values():
         tables[f"daily_{a.name}"] = a.daily

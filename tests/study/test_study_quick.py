@@ -27,8 +27,17 @@ from skvol.study._cli import main
 from skvol.study._report import format_number
 
 LEVELS = (0.95, 0.99)
-SETUPS = ("prob_lstm_normal", "har_t_log")
-MODELS = ("lstm", "attention_lstm", "prob_lstm_normal", "har", "prob_lstm_t_log", "har_t_log")
+SETUPS = ("prob_lstm_normal", "har_t_log", "cross_asset")
+MODELS = (
+    "lstm",
+    "attention_lstm",
+    "prob_lstm_normal",
+    "har",
+    "prob_lstm_t_log",
+    "har_t_log",
+    "cross_asset",
+)
+RETURN_MODELS = ("ewma", "garch", "gjr_t")
 ASSETS = ("BTC", "EURUSD", "SPX")
 FIGURES = ("realized_volatility", "rolling_correlation", "forecasts", "var_breaches", "calibration")
 
@@ -116,9 +125,9 @@ def test_breach_flags_counts_and_rates(run, metrics):
                         & (days["level"] == level)
                     ]
                     n, x = len(sel), int(sel["breach"].sum())
-                    assert row["Total Days"] == n and row["Actual Breaches"] == x
-                    assert row["Breach Rate"] == pytest.approx(x / n)
-                    assert row["Expected Breaches"] == pytest.approx(n * (1 - level))
+                    assert row["Days"] == n and row["Breaches"] == x
+                    assert row["Expected"] == pytest.approx(n * (1 - level))
+                    assert row["Recal. breaches"] == int(sel["breach_recal"].sum())
                     # Kupiec (1995) likelihood ratio, written out independently
                     p, phat = 1 - level, x / n
                     ll0 = (n - x) * np.log(1 - p) + x * np.log(p)
@@ -157,7 +166,7 @@ def test_models_share_the_folds_and_accuracy_is_recomputed(run, metrics):
         assert first["fold"].nunique() == metrics["config"]["n_splits"]
         for model, fc in frames.items():
             assert list(fc.index) == list(first.index), model
-            log_target = model.endswith("_log")
+            log_target = model.endswith("_log") or model == "cross_asset"
             inv = np.exp if log_target else np.expm1
             v, h = inv(fc["y_true"]), inv(fc["mean"])  # both in %^2 (returns scaled by 100)
             m = metrics["accuracy"][asset][model]
@@ -265,6 +274,7 @@ def _label_prefix(key: str) -> str:
         "har": "HARRegressor (HAR-log, Normal)",
         "prob_lstm_t_log": "ProbabilisticLSTMRegressor (Student-t)",
         "har_t_log": "HARRegressor (HAR-log, Student-t)",
+        "cross_asset": "CrossAssetLSTMRegressor",
     }[key]
 
 
@@ -358,3 +368,130 @@ def test_return_var_is_backtested_against_the_next_days_return(run):
         ]
         assert len(sel) > 0 and tomorrow.loc[sel["date"]].notna().all()
         np.testing.assert_allclose(sel["y_true"], tomorrow.loc[sel["date"]], rtol=1e-12)
+
+
+# --- the risk desk: forecast comparison, ES, DQ, the pooled model, the return models ------
+
+
+def _frame(run: Path, asset: str, model: str) -> pd.DataFrame:
+    return pd.read_csv(
+        run / "tables" / f"forecasts_{asset}_{model}.csv", index_col=0, parse_dates=True
+    )
+
+
+def _newey_west_dm_p(d: np.ndarray) -> float:
+    """Two-sided DM p-value, written out: Bartlett lag floor(n^(1/3)), HLN, t(n - 1)."""
+    n = d.size
+    lag = int(np.floor(n ** (1 / 3)))
+    u = d - d.mean()
+    s = u @ u / n + 2 * sum((1 - k / (lag + 1)) * (u[k:] @ u[:-k]) / n for k in range(1, lag + 1))
+    dm = d.mean() / np.sqrt(s / n) * np.sqrt((n - 1) / n)
+    return float(2 * stats.t.sf(abs(dm), n - 1))
+
+
+def test_forecast_comparison_recomputed_from_the_forecast_frames(run, metrics):
+    """QLIKE of E[V] on the common days, its ratio to HAR-log and the DM p-value."""
+    for asset in ASSETS:
+        comp = metrics["comparison"][asset]
+        assert set(comp) == set(MODELS) | set(RETURN_MODELS)
+        har, cross = _frame(run, asset, "har"), _frame(run, asset, "cross_asset")
+        days = pd.DatetimeIndex(pd.read_csv(run / "tables" / "breach_days.csv")["date"].unique())
+        common = har.index.intersection(cross.index)
+        assert comp["har"]["days"] <= len(common)
+        # HAR-log on log(1 + RV) in percent, Normal: a variance is never negative, so
+        # E[V] = E[max(exp(Y) - 1, 0)] / 1e4 = (e^(mu + s^2/2) Phi((mu + s^2)/s) - Phi(mu/s)) / 1e4
+        mu, s = har["mean"], har["scale"]
+        ev_har = (
+            np.exp(mu + s**2 / 2) * stats.norm.cdf((mu + s**2) / s) - stats.norm.cdf(mu / s)
+        ) / 1e4
+        ev_cross = np.exp(cross["mean"] + cross["scale"] ** 2 / 2) / 1e4  # log RV
+        rv = np.expm1(har["y_true"]) / 1e4
+        ewma = _frame(run, asset, "ewma")
+        keep = ewma.index.intersection(common)
+        positive = ev_har > 0
+        for point in ("lstm", "attention_lstm"):  # plug-in expm1(mean) can be <= 0
+            positive &= np.expm1(_frame(run, asset, point)["mean"]) > 0
+        keep = keep[positive.loc[keep].to_numpy()]
+        assert len(keep) == comp["har"]["days"] and len(days) > 0
+
+        def qlike(h, rv=rv, keep=keep):
+            ratio = rv.loc[keep] / h.loc[keep]
+            return (ratio - np.log(ratio) - 1).to_numpy()
+
+        lh, lc = qlike(ev_har), qlike(ev_cross)
+        assert comp["har"]["qlike"] == pytest.approx(lh.mean(), rel=1e-9)
+        assert comp["cross_asset"]["qlike_ratio"] == pytest.approx(lc.mean() / lh.mean(), rel=1e-9)
+        assert comp["cross_asset"]["dm_p"] == pytest.approx(_newey_west_dm_p(lc - lh), rel=1e-9)
+        assert "dm_p" not in comp["har"]
+        # EWMA: tomorrow's return variance is its scale squared (zero-mean Normal)
+        le = qlike(ewma["scale"] ** 2)
+        assert comp["ewma"]["qlike"] == pytest.approx(le.mean(), rel=1e-9)
+        # the MCS keeps at least the model with the lowest loss, at p = 1
+        best = min(comp, key=lambda k: comp[k]["qlike"])
+        assert comp[best]["in_mcs"] and comp[best]["mcs_p"] == 1.0
+        for entry in comp.values():
+            assert entry["in_mcs"] == (entry["mcs_p"] >= 0.10)
+
+
+def test_es_of_the_ewma_model_is_the_normal_tail_mean(run, metrics):
+    """EWMA's ES at 97.5%: -sigma phi(z) / 0.025 (zero mean), breaches of its 2.5% quantile."""
+    z = stats.norm.ppf(0.975)
+    for asset in ASSETS:
+        fc = _frame(run, asset, "ewma")
+        daily = pd.read_csv(run / "tables" / f"daily_{asset}.csv", index_col=0, parse_dates=True)
+        nxt = daily["ret"].shift(-1).reindex(fc.index)
+        ok = nxt.notna()
+        sigma, r = fc.loc[ok, "scale"], nxt[ok]
+        es = metrics["es"]["ewma"][asset]["0.975"]
+        assert es["days"] == int(ok.sum())
+        assert es["mean_es"] == pytest.approx(-(sigma * stats.norm.pdf(z) / 0.025).mean(), rel=1e-9)
+        assert es["breaches"] == int((r < -z * sigma).sum())
+        for p in ("z2_p", "z1_p", "mcneil_frey_p"):
+            assert p not in es or 0.0 < es[p] <= 1.0
+    assert set(metrics["es"]) == {
+        "prob_lstm_normal",
+        "har",
+        "prob_lstm_t_log",
+        "har_t_log",
+        "cross_asset",
+        *RETURN_MODELS,
+    }
+
+
+def _dq_p(hit: np.ndarray, var: np.ndarray, level: float, lags: int = 4) -> float:
+    """Engle-Manganelli DQ written out: Hit on (1, 4 lagged hits, VaR), chi2(rank)."""
+    h = hit.astype(float) - (1 - level)
+    X = np.column_stack(
+        [np.ones(h.size - lags)] + [h[lags - k : -k] for k in range(1, lags + 1)] + [var[lags:]]
+    )
+    y = h[lags:]
+    beta = np.linalg.lstsq(X, y, rcond=None)[0]
+    stat = float(y @ X @ beta) / (level * (1 - level))
+    return float(stats.chi2.sf(stat, np.linalg.matrix_rank(X)))
+
+
+def test_dq_p_values_and_recalibrated_breaches(run, metrics):
+    days = pd.read_csv(run / "tables" / "breach_days.csv")
+    for (setup, kind, asset, level), sel in days.groupby(["setup", "kind", "asset", "level"]):
+        b = metrics["backtest"][setup][kind][asset][f"{level:g}"]
+        var, hit = sel["var"].to_numpy(), sel["breach"].to_numpy()
+        assert b["dq_p"] == pytest.approx(_dq_p(hit, var, level), rel=1e-6, abs=1e-12)
+        recal = sel["var_recal"].to_numpy()
+        assert np.isfinite(recal).all()
+        side = sel["y_true"] > recal if kind == "volatility" else sel["y_true"] < recal
+        np.testing.assert_array_equal(sel["breach_recal"].to_numpy(), side.to_numpy())
+        assert b["recal_breaches"] == int(side.sum())
+    # the return models have return VaR backtests only
+    for model in RETURN_MODELS:
+        assert set(metrics["backtest"][model]) == {"return"}
+
+
+def test_pooled_model_is_tested_on_each_assets_own_folds(run, metrics):
+    for asset in ASSETS:
+        cross, har = _frame(run, asset, "cross_asset"), _frame(run, asset, "har_t_log")
+        assert cross.index.equals(har.index)
+        np.testing.assert_allclose(cross["y_true"], har["y_true"], rtol=1e-12)
+        np.testing.assert_array_equal(cross["fold"], har["fold"])
+        fit = metrics["fits"][asset]["cross_asset"]
+        assert fit["date"] == metrics["fits"][asset]["har_t_log"]["date"]
+        assert fit["return_var_0.99"] < fit["return_var_0.95"] < 0
