@@ -374,12 +374,14 @@ def risk_notes(metrics: StudyMetrics) -> list[str]:
 def cross_asset_note(metrics: StudyMetrics) -> str:
     """Whether the cross-asset model earns the recommendation, from the run's numbers."""
     cross, rec = metrics.setup(CROSS_ASSET_SETUP), metrics.setup(RECOMMENDED_SETUP)
-    ratios = [
-        f"{c.asset} {format_number(c.qlike_ratio)}x (DM p {format_number(c.dm_p)})"
-        for c in metrics.comparison
-        if c.model == CROSS_ASSET_SETUP and c.dm_p is not None
-    ]
     rows = [c for c in metrics.comparison if c.model == CROSS_ASSET_SETUP]
+    qlike = {(c.asset, c.model): c.qlike for c in metrics.comparison}
+    ratios = [
+        f"{c.asset} {format_number(c.qlike_ratio)}x (DM p {format_number(c.dm_p)}; "
+        f"{format_number(c.qlike / qlike[(c.asset, RECOMMENDED_SETUP)])}x the recommended setup's)"
+        for c in rows
+        if c.dm_p is not None
+    ]
     wins = all(c.dm_p is not None and c.dm_p < 0.05 and c.qlike_ratio < 1 for c in rows)
     meets = bool(rows) and wins and cross.calibrated >= rec.calibrated
     return (
