@@ -7,10 +7,12 @@ daily QLIKE against HAR-log's (Newey-West, lag floor(T^(1/3)), Harvey-Leybourne-
 correction, t(T-1); two-sided), and the volatility and return VaR backtests at 95% and
 99%: breaches, Kupiec p and Christoffersen conditional-coverage p.
 
-Models: HAR-log (Normal, Student-t), the per-asset ProbabilisticLSTMRegressor (its HAR
-anchor option is not built yet), and CrossAssetLSTMRegressor pooled over the assets, raw and with the
-online recalibration of its VaR. Every model is refitted on the same dates (an expanding
-window: all rows before the refit date) and forecasts the rows up to the next refit.
+Models: HAR-log (Normal, Student-t), the per-asset ProbabilisticLSTMRegressor plain
+(``lstm``) and HAR-anchored (``lstm_har``: ``anchor="har"`` on the asset's log RV, the
+first column ``<asset>__rv`` of its feature frame), and CrossAssetLSTMRegressor pooled over
+the assets, raw and with the online recalibration of its VaR. Every model is refitted on
+the same dates (an expanding window: all rows before the refit date) and forecasts the
+rows up to the next refit.
 
 Development split, fixed and ending in 2017 (data from 2018 on is never read):
 the S&P 500 (Oxford-Man daily measures, 2000-2017) is tested on 2014-2017, BTC (BitMEX
@@ -151,6 +153,9 @@ def make_model(name: str, seed: int, quick: bool):
         return skvol.HARRegressor(log=True, distribution="student_t")
     if name == "lstm":
         return skvol.ProbabilisticLSTMRegressor(**common)
+    if name == "lstm_har":
+        # the anchor column is the frame's one "<asset>__rv" column, already logged
+        return skvol.ProbabilisticLSTMRegressor(anchor="har", **common)
     if name.startswith("cross"):
         return skvol.CrossAssetLSTMRegressor(**common)
     raise ValueError(name)
@@ -367,7 +372,7 @@ def main() -> None:
     parser.add_argument(
         "--models",
         nargs="+",
-        default=["har_normal", "har_t", "lstm", "cross", "cross_recal"],
+        default=["har_normal", "har_t", "lstm", "lstm_har", "cross", "cross_recal"],
     )
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()

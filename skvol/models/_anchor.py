@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
+from numbers import Integral
 
 import numpy as np
 
@@ -47,6 +48,22 @@ class HARAnchor:
     def predict(self, x: np.ndarray, windows: tuple[int, ...]) -> np.ndarray:
         """HAR forecast for every row of the anchor variable ``x`` (own trading days)."""
         return self.intercept + har_averages(x.reshape(-1, 1), windows) @ self.coef
+
+
+def check_har_windows(har_windows, who: str) -> tuple[int, ...]:
+    """Validate the ``har_windows`` parameter of ``who``: positive, strictly increasing."""
+    windows = tuple(har_windows)
+    if (
+        not windows
+        or not all(isinstance(w, Integral) and not isinstance(w, bool) for w in windows)
+        or any(w < 1 for w in windows)
+        or any(np.diff(windows) <= 0)
+    ):
+        raise ValueError(
+            f"the `har_windows` parameter of {who} must be a non-empty, strictly increasing "
+            f"sequence of positive integers; got {har_windows!r}"
+        )
+    return tuple(int(w) for w in windows)
 
 
 def fit_har_anchor(

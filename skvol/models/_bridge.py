@@ -8,6 +8,7 @@ windows, and only then builds and trains a :class:`skorch.NeuralNet` (``net_``).
 
 from __future__ import annotations
 
+import copy
 import logging
 import math
 import warnings
@@ -15,6 +16,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from scipy import stats
 from sklearn.base import BaseEstimator, RegressorMixin, _fit_context
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.utils import check_random_state
@@ -159,12 +161,15 @@ class StopOnDivergence(Callback):
     forecast, which a target without signal can honestly give) the message is left in
     ``worse_than_constant_``, which ``fit`` issues as a ``ConvergenceWarning``. A sane
     start cannot trip this: an untrained network predicts about the constant forecast
-    (see ``_modules.SCALE_SHIFT``).
+    (see ``_modules.SCALE_SHIFT``). With ``judge_end=False`` only the per-epoch check runs:
+    a HAR-anchored fit judges its returned model against the untrained start instead
+    (:func:`train_against_start`), whose forecast is the reference itself.
     """
 
-    def __init__(self, reference: dict[str, float], kind: str):
+    def __init__(self, reference: dict[str, float], kind: str, judge_end: bool = True):
         self.reference = reference
         self.kind = kind
+        self.judge_end = judge_end
 
     def _failure(self, net, what: str, loss: float, phase: str) -> RuntimeError:
         reference = self.reference[phase]
@@ -185,6 +190,8 @@ class StopOnDivergence(Callback):
                 raise self._failure(net, f"in epoch {len(net.history)} the", loss, phase)
 
     def on_train_end(self, net, **kwargs):
+        if not self.judge_end:
+            return
         phase = "valid_loss" if "valid_loss" in self.reference else "train_loss"
         losses = [row[phase] for row in net.history if phase in row]
         if not losses:
@@ -200,6 +207,76 @@ class StopOnDivergence(Callback):
                 "same rows): the network learned nothing useful (a target without signal, "
                 "too few epochs, or a poor `lr`)"
             )
+
+
+def beats_start(gain: np.ndarray, level: float | None) -> bool:
+    """Whether the trained network's validation log-likelihood gain over the anchor counts.
+
+    ``gain`` holds the per-sample log-likelihood differences (trained minus untrained).
+    With a ``level``, the one-sided paired t-test of ``mean(gain) > 0`` must reject at
+    that level (``t = mean / (sd / sqrt(n))`` with ``sd`` the ddof=1 standard deviation,
+    ``t(n - 1)``, as a Diebold-Mariano test without autocorrelation correction); with
+    None, any mean gain above 1e-4 counts. The validation rows also chose the epoch, so
+    the test is somewhat optimistic.
+    """
+    mean = float(gain.mean())
+    if level is None or gain.size < 2:
+        return mean > 1e-4
+    spread = float(gain.std(ddof=1))
+    if spread == 0:
+        return mean > 0
+    t_stat = mean / (spread / np.sqrt(gain.size))
+    return bool(stats.t.sf(t_stat, gain.size - 1) < level)
+
+
+def _best_epoch(net: NeuralNet, n_valid: int) -> int:
+    """The epoch whose weights training kept: early stopping's best, else the last."""
+    if n_valid > 0:
+        return int(dict(net.callbacks_)["early_stopping"].best_epoch_)
+    return len(net.history)
+
+
+def train_against_start(
+    net: NeuralNet,
+    dataset,
+    n_valid: int,
+    valid_y: np.ndarray,
+    valid_df: np.ndarray | float | None,
+    level: float | None,
+) -> tuple[int, int]:
+    """Train an initialised anchored net; keep its untrained start unless training beat it.
+
+    The network's outputs are those of :func:`skvol.models._modules.anchored_outputs`
+    (correction ``c``, scale multiplier ``m``, and ``df``), whose untrained start is the
+    anchor itself, ``N(0, 1)`` (or ``t(valid_df)``) in the anchor's standardised units.
+    skorch only scores trained epochs, so after training (early stopping restores its best
+    epoch) the kept epoch and the start compete on the ``n_valid`` most recent samples of
+    ``dataset``, whose standardised targets are ``valid_y``: :func:`beats_start` at
+    ``level`` decides, and if the start wins its weights are restored. Without validation
+    samples the trained network is kept.
+
+    Returns
+    -------
+    best_epoch, n_epochs : int
+        The epoch whose weights the net holds (0 = the untrained start) and epochs run.
+    """
+    start = copy.deepcopy(net.module_.state_dict())
+    net.partial_fit(dataset, None)
+    n_epochs = len(net.history)
+    if n_valid == 0:
+        return n_epochs, n_epochs
+    rows = np.arange(len(dataset) - n_valid, len(dataset))
+    out = np.asarray(net.predict(Subset(dataset, rows)), dtype=np.float64)
+    if valid_df is None:
+        gain = stats.norm.logpdf(valid_y, out[:, 0], out[:, 1]) - stats.norm.logpdf(valid_y)
+    else:
+        gain = stats.t.logpdf(valid_y, out[:, 2], out[:, 0], out[:, 1]) - stats.t.logpdf(
+            valid_y, valid_df
+        )
+    if not beats_start(gain, level):
+        net.module_.load_state_dict(start)
+        return 0, n_epochs
+    return _best_epoch(net, n_valid), n_epochs
 
 
 def _moments(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -269,6 +346,32 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
     def _criterion(self) -> type[torch.nn.Module]:
         return torch.nn.MSELoss
 
+    def _criterion_params(self) -> dict:
+        return {}
+
+    def _anchored(self) -> bool:
+        """Whether the network corrects a fitted anchor whose untrained start competes."""
+        return False
+
+    def _validate_training_data(self, X, y) -> tuple[np.ndarray, np.ndarray]:
+        return validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+
+    def _features(self, X: np.ndarray) -> np.ndarray:
+        """The per-row network inputs (before standardisation) of validated rows ``X``."""
+        return X
+
+    def _fit_target(self, X: np.ndarray, y: np.ndarray) -> np.ndarray:
+        """The standardised target the network learns, shape (n_rows, 1), float32."""
+        return ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+
+    def _n_history(self) -> int:
+        """Rows before a predicted row that its forecast reads (carried for prediction)."""
+        return self.lookback - 1
+
+    def _start_test(self) -> tuple[float | None, float | None]:
+        """An anchored start's Student-t df (None: Normal) and ``beats_start`` level."""
+        return None, None
+
     def _constant_forecast(self, ys: np.ndarray) -> torch.Tensor:
         """Network output of the constant forecast for standardised targets ``ys``.
 
@@ -283,7 +386,8 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
     def _reference_loss(self, ys: np.ndarray) -> float:
         """The criterion's loss of the constant forecast on standardised targets ``ys``."""
         target = torch.as_tensor(ys, dtype=torch.float64)
-        return float(self._criterion()()(self._constant_forecast(ys), target))
+        criterion = self._criterion()(**self._criterion_params())
+        return float(criterion(self._constant_forecast(ys), target))
 
     def _after_fit(self, dataset: WindowDataset, n_valid: int) -> None:
         """Called after training with the standardised training windows and target."""
@@ -314,16 +418,17 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             The fitted estimator.
         """
         index = date_index(X)
-        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True)
+        X, y = self._validate_training_data(X, y)
         _check_dates(index)
         self._check_device()
         n_rows = X.shape[0]
-        self.x_mean_, self.x_scale_ = _moments(X)
+        self.x_mean_, self.x_scale_ = _moments(self._features(X))
         y_mean, y_scale = _moments(y.reshape(-1, 1))
         self.y_mean_, self.y_scale_ = float(y_mean[0]), float(y_scale[0])
         self.y_min_, self.y_max_ = float(y.min()), float(y.max())
-        ys = ((y - self.y_mean_) / self.y_scale_).astype(np.float32).reshape(-1, 1)
+        ys = self._fit_target(X, y)
         dataset = self._dataset(X, ys)
+        anchored = self._anchored()
 
         n_valid = int(self.validation_fraction * n_rows) if self.patience else 0
         if n_valid >= n_rows:
@@ -334,7 +439,12 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             reference["valid_loss"] = self._reference_loss(ys[cut:])
         callbacks: list = [
             ("stop_on_nonfinite_loss", StopOnNonFiniteLoss()),
-            ("stop_on_divergence", StopOnDivergence(reference, self._loss_kind())),
+            (
+                "stop_on_divergence",
+                StopOnDivergence(
+                    reference, self._loss_kind(), judge_end=not (anchored and n_valid > 0)
+                ),
+            ),
         ]
         train_split = None
         if n_valid > 0:
@@ -358,17 +468,18 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
             callbacks.append(("progress_bar", ProgressBar()))
         net = NeuralNet(
             module=self._module(),
-            module__n_features=X.shape[1],
+            module__n_features=dataset.windows.shape[2],
             module__hidden_size=self.hidden_size,
             module__num_layers=self.num_layers,
             module__dropout=self.dropout,
             **{f"module__{k}": v for k, v in self._module_params().items()},
             criterion=self._criterion(),
+            **{f"criterion__{k}": v for k, v in self._criterion_params().items()},
             optimizer=torch.optim.AdamW,
             optimizer__weight_decay=self.weight_decay,
             optimizer__foreach=True,
             lr=self.lr,
-            max_epochs=self.max_epochs,
+            max_epochs=max(self.max_epochs, 1),
             batch_size=self.batch_size,
             iterator_train=batch_loader,
             iterator_train__shuffle=True,
@@ -383,20 +494,29 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         devices = [torch.cuda.current_device()] if self.device == "cuda" else []
         with torch.random.fork_rng(devices=devices):
             torch.manual_seed(seed)
-            net.fit(dataset, None)
-        worse = dict(net.callbacks_)["stop_on_divergence"].worse_than_constant_
+            net.initialize()
+            if self.max_epochs == 0:  # only an anchored model allows it: keep the anchor
+                best = 0
+            elif anchored:
+                valid_y = ys[n_rows - n_valid :, 0].astype(np.float64)
+                best, _ = train_against_start(net, dataset, n_valid, valid_y, *self._start_test())
+            else:
+                net.partial_fit(dataset, None)
+                best = _best_epoch(net, n_valid)
+        worse = getattr(dict(net.callbacks_)["stop_on_divergence"], "worse_than_constant_", None)
         if worse is not None:
             warnings.warn(f"{type(self).__name__}: {worse}", ConvergenceWarning, stacklevel=3)
         self.net_ = net
         self.n_epochs_ = len(net.history)
-        self.history_ = carry(X, index, self.lookback - 1)
+        self.best_epoch_ = best
+        self.history_ = carry(X, index, self._n_history())
         self._after_fit(dataset, n_valid)
         return self
 
     # --- predict ---------------------------------------------------------------------
     def _dataset(self, X: np.ndarray, ys: np.ndarray | None = None) -> WindowDataset:
         """Standardise raw rows and build their windows (and standardised target)."""
-        standardised = ((X - self.x_mean_) / self.x_scale_).astype(np.float32)
+        standardised = ((self._features(X) - self.x_mean_) / self.x_scale_).astype(np.float32)
         return WindowDataset(*lookback_windows(standardised, self.lookback), ys)
 
     def _target_width(self) -> float:
@@ -429,20 +549,29 @@ class BaseRecurrentRegressor(RegressorMixin, BaseEstimator):
         Predictions further than ``RANGE_FACTOR`` training ranges ``w`` outside the
         training target's range, ``[y_min_ - 10 w, y_max_ + 10 w]``, give a warning.
         """
-        values = raw * self.y_scale_ + self.y_mean_
+        return self._check_mean(raw * self.y_scale_ + self.y_mean_)
+
+    def _check_mean(self, values: np.ndarray) -> np.ndarray:
+        """Warn when predicted means lie far outside the training range (see ``_location``)."""
         width = RANGE_FACTOR * self._target_width()
         self._check_range(values, "mean", self.y_min_ - width, self.y_max_ + width)
         return values
 
-    def _raw_output(self, X) -> np.ndarray:
-        """Network output (standardised units) for the rows of X, history prepended."""
+    def _raw_block(self, X) -> tuple[np.ndarray, np.ndarray, int]:
+        """Network output (standardised units) of the block ``history + X``, the block and
+        the number of prepended history rows."""
         check_is_fitted(self)
         index = date_index(X)
         X = validate_data(self, X, dtype=np.float64, reset=False)
         _check_dates(index)
         block, n_prepended = prepend(self.history_, X, index)
         out = self.net_.predict(self._dataset(block))
-        return np.asarray(out, dtype=np.float64)[n_prepended:]
+        return np.asarray(out, dtype=np.float64), block, n_prepended
+
+    def _raw_output(self, X) -> np.ndarray:
+        """Network output (standardised units) for the rows of X, history prepended."""
+        out, _, n_prepended = self._raw_block(X)
+        return out[n_prepended:]
 
     def predict(self, X) -> np.ndarray:
         """Predict the target (in its original units) for each row of X.

@@ -34,7 +34,6 @@ The mean is anchored on HAR (see :mod:`skvol.models._anchor`).
 
 from __future__ import annotations
 
-import copy
 import logging
 import os
 import warnings
@@ -52,15 +51,19 @@ from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_array, check_consistent_length, check_is_fitted
 from skorch import NeuralNet
 from skorch.callbacks import EarlyStopping, ProgressBar
-from torch.utils.data import Subset
 
 from skvol._columns import SEP, asset_of, group_assets
 from skvol._history import carry, date_index, prepend
 from skvol._history import check_dates as _check_dates
 from skvol.features._base import check_panel
 from skvol.features._cross import _pearson
-from skvol.models._anchor import HARAnchor, fit_har_anchor
-from skvol.models._bridge import RecentValidationSplit, StopOnNonFiniteLoss, batch_loader
+from skvol.models._anchor import HARAnchor, check_har_windows, fit_har_anchor
+from skvol.models._bridge import (
+    RecentValidationSplit,
+    StopOnNonFiniteLoss,
+    batch_loader,
+    train_against_start,
+)
 from skvol.models._cross_modules import AnchoredNLLLoss, CrossAssetNet, PooledWindowDataset
 from skvol.models._har import har_averages
 from skvol.models._mixture import MixtureDistribution
@@ -184,26 +187,6 @@ class _Inputs:
     base: list[np.ndarray]  # anchor mean on those rows per output
 
 
-def _beats_start(gain: np.ndarray, level: float | None) -> bool:
-    """Whether the trained network's validation log-likelihood gain over the anchor counts.
-
-    ``gain`` holds the per-sample log-likelihood differences (trained minus untrained).
-    With a ``level``, the one-sided paired t-test of ``mean(gain) > 0`` must reject at
-    that level (``t = mean / (sd / sqrt(n))`` with ``sd`` the ddof=1 standard deviation,
-    ``t(n - 1)``, as a Diebold-Mariano test without autocorrelation correction); with
-    None, any mean gain above 1e-4 counts. The validation rows also chose the epoch, so
-    the test is somewhat optimistic.
-    """
-    mean = float(gain.mean())
-    if level is None or gain.size < 2:
-        return mean > 1e-4
-    spread = float(gain.std(ddof=1))
-    if spread == 0:
-        return mean > 0
-    t_stat = mean / (spread / np.sqrt(gain.size))
-    return bool(stats.t.sf(t_stat, gain.size - 1) < level)
-
-
 def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, parent: int):
     """Build, seed and train one ensemble member; return (net, best_epoch, n_epochs).
 
@@ -256,27 +239,15 @@ def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, 
         net.initialize()
         if config["max_epochs"] == 0:
             return net, 0, 0
-        start = copy.deepcopy(net.module_.state_dict())
-        net.partial_fit(dataset, None)
-    n_epochs = len(net.history)
-    if n_valid == 0:
-        return net, n_epochs, n_epochs
-    # the untrained start (the anchor itself) is a candidate too: skorch only scores
-    # trained epochs, so compare the kept epoch with the anchor on the validation rows
-    losses = np.asarray(net.history[:, "valid_loss"], dtype=np.float64)
-    best = int(np.argmin(losses))
-    rows = np.arange(len(dataset) - n_valid, len(dataset))
-    out = np.asarray(net.predict(Subset(dataset, rows)), dtype=np.float64)
-    y = valid_y[:, 0]
-    if df0 is None:
-        gain = stats.norm.logpdf(y, out[:, 0], out[:, 1]) - stats.norm.logpdf(y)
-    else:
-        df = valid_y[:, 1]
-        gain = stats.t.logpdf(y, out[:, 2], out[:, 0], out[:, 1]) - stats.t.logpdf(y, df)
-    if not _beats_start(gain, config["start_test_level"]):
-        net.module_.load_state_dict(start)
-        return net, 0, n_epochs
-    return net, best + 1, n_epochs
+        best, n_epochs = train_against_start(
+            net,
+            dataset,
+            n_valid,
+            valid_y[:, 0],
+            None if df0 is None else valid_y[:, 1],
+            config["start_test_level"],
+        )
+    return net, best, n_epochs
 
 
 class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
@@ -531,18 +502,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
 
     # --- validation ------------------------------------------------------------------
     def _windows(self) -> tuple[int, ...]:
-        windows = tuple(self.har_windows)
-        if (
-            not windows
-            or not all(isinstance(w, Integral) and not isinstance(w, bool) for w in windows)
-            or any(w < 1 for w in windows)
-            or any(np.diff(windows) <= 0)
-        ):
-            raise ValueError(
-                "the `har_windows` parameter of CrossAssetLSTMRegressor must be a non-empty, "
-                f"strictly increasing sequence of positive integers; got {self.har_windows!r}"
-            )
-        return tuple(int(w) for w in windows)
+        return check_har_windows(self.har_windows, type(self).__name__)
 
     def _check_y(self, Y, n_rows: int, x_index) -> tuple[np.ndarray, list[str] | None, bool]:
         if Y is None:

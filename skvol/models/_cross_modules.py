@@ -3,29 +3,23 @@
 The network is pooled: one LSTM and one head shared by every output series, told apart
 by a learned embedding. It reads a look-back window of the series' own trading days
 (own measures and the cross-asset inputs of each day, see ``_cross_asset.py``) and emits
-three numbers per sample in the units of the series' anchor scale ``s``:
-
-* the correction ``c`` of the mean, ``c = B tanh(raw / B)`` when a bound ``B`` is set;
-* the scale multiplier ``m = exp(clamp(raw, -8, 8))`` (the predictive scale is ``s m``);
-* for the Student-t, ``df = 2.01 + (df0 - 2.01) exp(clamp(raw, -8, 8))`` with ``df0`` the
-  anchor's degrees of freedom of that series.
-
-The head's weights and bias start at zero, so the untrained network emits ``c = 0``,
-``m = 1``, ``df = df0``: exactly the anchor's predictive distribution.
+the correction ``c``, the scale multiplier ``m`` (and ``df``) per sample in the units of
+the series' anchor scale ``s``, as :func:`skvol.models._modules.anchored_outputs` maps the
+head's raw outputs, with ``df0`` the anchor's degrees of freedom of that series. The
+head's weights and bias start at zero, so the untrained network emits exactly the
+anchor's predictive distribution. The loss is
+:class:`skvol.models._modules.AnchoredNLLLoss`, shared with the per-asset model.
 """
 
 from __future__ import annotations
-
-import math
 
 import torch
 from torch import nn
 from torch.utils.data import Dataset
 
-from skvol.models._modules import DF_FLOOR
+from skvol.models._modules import AnchoredNLLLoss, anchored_outputs
 
-#: Clamp of the raw log scale multiplier and log df excess (exp(8) ~ 3000).
-LOG_CLAMP = 8.0
+__all__ = ["AnchoredNLLLoss", "CrossAssetNet", "PooledWindowDataset"]
 
 
 class PooledWindowDataset(Dataset):
@@ -113,45 +107,5 @@ class CrossAssetNet(nn.Module):
         )
         out, _ = self.lstm(steps)
         raw = self.head(self.dropout(torch.cat([out[:, -1], emb], dim=-1)))
-        correction = raw[:, 0:1]
-        if self.correction_bound is not None:
-            bound = self.correction_bound
-            correction = bound * torch.tanh(correction / bound)
-        parts = [correction, torch.exp(torch.clamp(raw[:, 1:2], -LOG_CLAMP, LOG_CLAMP))]
-        if self.df0 is not None:
-            df0 = self.df0[series].unsqueeze(-1)
-            excess = torch.exp(torch.clamp(raw[:, 2:3], -LOG_CLAMP, LOG_CLAMP))
-            parts.append(DF_FLOOR + (df0 - DF_FLOOR) * excess)
-        return torch.cat(parts, dim=1)
-
-
-class AnchoredNLLLoss(nn.Module):
-    """Mean exact negative log-likelihood of the standardised residual, plus a penalty.
-
-    ``y`` is the target's residual from the anchor in anchor-scale units, ``z = (y - c) /
-    m``; the Normal term is ``log m + z**2 / 2 + log(2 pi) / 2`` and the Student-t term
-    ``lgamma(df/2) - lgamma((df+1)/2) + log(df pi)/2 + log m + (df+1)/2 log(1 + z**2/df)``.
-    Both differ from the likelihood in the target's units only by ``log s``, a constant
-    per series. ``penalty * mean(c**2 + log(m)**2)`` keeps the correction and the scale
-    multiplier near the anchor's (a ridge towards HAR's mean and residual scale).
-    """
-
-    def __init__(self, penalty: float = 0.0):
-        super().__init__()
-        self.penalty = penalty
-
-    def forward(self, y_pred: torch.Tensor, y_true: torch.Tensor) -> torch.Tensor:
-        correction, mult = y_pred[:, 0], y_pred[:, 1]
-        z = (y_true.reshape(-1) - correction) / mult
-        if y_pred.shape[1] > 2:
-            df = y_pred[:, 2]
-            nll = (
-                torch.lgamma(df / 2)
-                - torch.lgamma((df + 1) / 2)
-                + 0.5 * torch.log(df * math.pi)
-                + torch.log(mult)
-                + (df + 1) / 2 * torch.log1p(z**2 / df)
-            )
-        else:
-            nll = torch.log(mult) + 0.5 * z**2 + 0.5 * math.log(2 * math.pi)
-        return nll.mean() + self.penalty * (correction**2 + torch.log(mult) ** 2).mean()
+        df0 = None if self.df0 is None else self.df0[series].unsqueeze(-1)
+        return anchored_outputs(raw, self.correction_bound, df0)

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import warnings
+from numbers import Integral, Real
+
 import numpy as np
 import torch
 from scipy import stats
-from sklearn.utils._param_validation import StrOptions
+from sklearn.utils import assert_all_finite
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted, validate_data
 from torch.utils.data import Subset
 
+from skvol._columns import SEP
 from skvol._history import date_index, prepend
+from skvol.exceptions import TooFewRowsWarning
+from skvol.models._anchor import HARAnchor, check_har_windows, fit_har_anchor
 from skvol.models._bridge import RANGE_FACTOR, BaseRecurrentRegressor, _check_dates
+from skvol.models._har import har_averages
 from skvol.models._modules import (
+    AnchoredLSTMNet,
+    AnchoredNLLLoss,
     AttentionLSTMNet,
     DistributionLSTMNet,
     GaussianNLLLoss,
@@ -70,6 +80,10 @@ _COMMON_ATTRIBUTES = """net_ : skorch.NeuralNet
         The trained network.
     n_epochs_ : int
         Epochs run (fewer than ``max_epochs`` after early stopping).
+    best_epoch_ : int
+        Epoch whose weights the model kept: early stopping's best, or the last without
+        validation rows; 0 is the untrained start, which only
+        ``ProbabilisticLSTMRegressor(anchor="har")`` keeps (its start is the HAR anchor).
     x_mean_, x_scale_ : ndarray of shape (n_features,)
         Feature means and standard deviations (ddof=0) of the training rows; features
         are standardised with them inside the model, so no scaler is needed.
@@ -235,19 +249,82 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
     Student-t, constants included); that differs from the likelihood in original units
     only by the constant ``log(y_scale_)``, so the optimum is the same.
 
+    With ``anchor="har"`` the mean is anchored on HAR, as in
+    :class:`CrossAssetLSTMRegressor`: the predictive distribution of row ``t``'s target
+    is ``Normal(mu, sigma)`` (or Student-t with ``df``) with
+
+    ``mu = HAR(t) + s * c``,   ``sigma = s * m``
+
+    where ``HAR(t) = b0 + b_d x_t + b_w mean(x_{t-4..t}) + b_m mean(x_{t-21..t})`` is the
+    HAR-log of Corsi (2009, eq. 8) on the anchor column ``x`` (the asset's log realized
+    variance, see ``anchor_column``), fitted by OLS on the training rows and held fixed,
+    ``s`` its residual scale (and ``df0`` its Student-t MLE, as :class:`HARRegressor`
+    computes them), and ``c = correction_bound * tanh(raw / correction_bound)``,
+    ``m = exp(raw)`` (and ``df = 2.01 + (df0 - 2.01) exp(raw)``) the network's outputs.
+    The head starts at zero (``c = 0``, ``m = 1``, ``df = df0``), so with ``max_epochs=0``
+    the model is exactly ``HARRegressor(log=True, distribution=...)`` fitted on
+    ``exp(x)`` and ``y``; the anchor follows a level shift of ``x`` as HAR does and the bound
+    keeps the correction from undoing it. The network reads the features of X and the
+    HAR averages of ``x``, and learns the residual from the anchor in units of ``s`` by
+    the exact negative log-likelihood plus ``correction_penalty * mean(c**2 +
+    log(m)**2)``; after training, the untrained start competes with the kept epoch on
+    the validation rows (``start_test_level``) and ``best_epoch_`` records which won
+    (0 = the anchor itself).
+
     Parameters
     ----------
     distribution : {"normal", "student_t"}, default="normal"
         Predictive family.
     %(params)s
+    anchor : {"har"} or None, default=None
+        ``"har"`` anchors the mean on HAR as above (and allows ``max_epochs=0``, which
+        keeps the untrained start); None is the plain network described first.
+    anchor_column : int, str or None, default=None
+        The anchor variable ``x``: a column position or a column name of X. None takes
+        the one column whose name is ``rv`` or ends in ``__rv`` when X is a DataFrame
+        with exactly one such column, else column 0. Its values are taken as the log
+        realized variance as given (not logged again); they must be finite. Ignored when
+        ``anchor=None``.
+    har_windows : tuple of int, default=(1, 5, 22)
+        HAR averaging windows in rows (trading days). Ignored when ``anchor=None``.
+    correction_bound : float or None, default=1.0
+        Bound of ``|c|`` in units of ``s`` (None: unbounded). Ignored when
+        ``anchor=None``.
+    correction_penalty : float, default=0.1
+        Weight of ``mean(c**2 + log(m)**2)`` in the loss (a ridge towards the anchor's
+        mean and residual scale). Ignored when ``anchor=None``.
+    start_test_level : float or None, default=0.05
+        The trained network replaces the untrained start (the anchor) only if its
+        validation log-likelihood beats the anchor's by a one-sided paired t-test at this
+        level; None: whenever the mean gain exceeds 1e-4. Without validation rows the
+        trained network is kept. Ignored when ``anchor=None``.
 
     Attributes
     ----------
     %(attributes)s
+    anchor_ : HARAnchor or None
+        The fitted HAR anchor (intercept, coefficients, residual ``scale`` ``s``, ``df``);
+        None when ``anchor=None``.
+    anchor_column_ : int or None
+        Position in X of the anchor variable; None when ``anchor=None``.
+    har_windows_ : tuple of int or None
+        The HAR windows used: ``har_windows`` without those longer than the training rows
+        (dropped with a ``TooFewRowsWarning``, as :class:`HARRegressor` drops them); None
+        when ``anchor=None``.
+
+    With ``anchor="har"``, ``x_mean_`` and ``x_scale_`` also cover the HAR averages of the
+    anchor variable (appended after X's features), and the carried history holds the
+    last ``lookback + max(har_windows_) - 2`` rows.
 
     See Also
     --------
     HARRegressor : The linear benchmark with constant-scale residuals.
+    CrossAssetLSTMRegressor : A pooled, HAR-anchored network over several assets.
+
+    References
+    ----------
+    Corsi, F. (2009). A simple approximate long-memory model of realized volatility.
+    Journal of Financial Econometrics, 7(2), 174-196.
 
     Examples
     --------
@@ -266,7 +343,14 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
 
     _parameter_constraints: dict = {
         **BaseRecurrentRegressor._parameter_constraints,
+        "max_epochs": [Interval(Integral, 0, None, closed="left")],
         "distribution": [StrOptions({"normal", "student_t"})],
+        "anchor": [StrOptions({"har"}), None],
+        "anchor_column": [Integral, str, None],
+        "har_windows": ["array-like"],
+        "correction_bound": [Interval(Real, 0, None, closed="neither"), None],
+        "correction_penalty": [Interval(Real, 0, None, closed="left")],
+        "start_test_level": [Interval(Real, 0, 1, closed="neither"), None],
     }
 
     def __init__(
@@ -285,6 +369,13 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
         random_state=None,
         device: str = "cpu",
         verbose: int = 0,
+        *,
+        anchor: str | None = None,
+        anchor_column: int | str | None = None,
+        har_windows=(1, 5, 22),
+        correction_bound: float | None = 1.0,
+        correction_penalty: float = 0.1,
+        start_test_level: float | None = 0.05,
     ):
         super().__init__(
             lookback=lookback,
@@ -302,22 +393,151 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
             verbose=verbose,
         )
         self.distribution = distribution
+        self.anchor = anchor
+        self.anchor_column = anchor_column
+        self.har_windows = har_windows
+        self.correction_bound = correction_bound
+        self.correction_penalty = correction_penalty
+        self.start_test_level = start_test_level
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # anchored, the mean reads one column (the anchor); on i.i.d. regression data with
+        # the signal in other columns, a bounded correction cannot reach R^2 > 0.5
+        tags.regressor_tags.poor_score = self.anchor == "har"
+        return tags
+
+    # --- the HAR anchor (anchor="har") ------------------------------------------------
+    def _anchored(self):
+        return self.anchor == "har"
+
+    def _anchor_position(self, n_features: int) -> int:
+        """Resolve ``anchor_column`` against the fitted columns (a ValueError naming it)."""
+        names = getattr(self, "feature_names_in_", None)
+        column = self.anchor_column
+        if column is None:
+            rv = [] if names is None else [j for j, c in enumerate(names) if _is_rv(str(c))]
+            return rv[0] if len(rv) == 1 else 0
+        if isinstance(column, str):
+            if names is None or column not in list(names):
+                known = (
+                    "X has no column names" if names is None else f"X's columns are {list(names)}"
+                )
+                raise ValueError(
+                    f"the `anchor_column` parameter of {type(self).__name__} names {column!r}, "
+                    f"which is not a column of X ({known})"
+                )
+            return list(names).index(column)
+        if isinstance(column, bool) or not 0 <= column < n_features:
+            raise ValueError(
+                f"the `anchor_column` parameter of {type(self).__name__} must be a column "
+                f"position in [0, {n_features - 1}] of X or a column name; got {column!r}"
+            )
+        return int(column)
+
+    def _validate_training_data(self, X, y):
+        if not self._anchored():
+            if self.max_epochs == 0:
+                raise ValueError(
+                    f"the `max_epochs` parameter of {type(self).__name__} may be 0 (keep the "
+                    "untrained start) only with anchor='har'; got max_epochs=0 and anchor=None"
+                )
+            X, y = super()._validate_training_data(X, y)
+            self.anchor_column_ = self.har_windows_ = None
+            return X, y
+        windows = check_har_windows(self.har_windows, type(self).__name__)
+        X, y = validate_data(self, X, y, dtype=np.float64, y_numeric=True, ensure_all_finite=False)
+        position = self._anchor_position(X.shape[1])
+        bad = ~np.isfinite(X[:, position])
+        if bad.any():
+            row = int(np.flatnonzero(bad)[0])
+            what = "NaN" if np.isnan(X[row, position]) else "infinity"
+            raise ValueError(
+                f"the `anchor_column` parameter of {type(self).__name__} selects column "
+                f"{self._column_label(position)}, the log realized variance of the HAR "
+                f"anchor, which contains {what} at row {row}; it must be finite"
+            )
+        assert_all_finite(X, input_name="X", estimator_name=type(self).__name__)
+        # as HARRegressor: windows longer than the data are dropped, so that the untrained
+        # model is HARRegressor(log=True) on short fits too
+        n_rows = X.shape[0]
+        used = tuple(w for w in windows if w <= n_rows)
+        n_needed = len(used) + 2
+        if not used or n_rows < n_needed:
+            raise ValueError(
+                f"{type(self).__name__}(anchor='har', har_windows={windows}) needs at least "
+                f"{max(n_needed, windows[0] + 2)} rows for the HAR anchor's coefficients "
+                f"and residual scale; got n_samples = {n_rows}"
+            )
+        if used != windows:
+            warnings.warn(
+                f"{type(self).__name__}: HAR windows {windows[len(used) :]} are longer than "
+                f"the n_samples = {n_rows} rows given to fit and are not used; the anchor "
+                f"fits windows {used}",
+                TooFewRowsWarning,
+                stacklevel=4,
+            )
+        self.har_windows_ = used
+        self.anchor_column_ = position
+        return X, y
+
+    def _column_label(self, position: int) -> str:
+        names = getattr(self, "feature_names_in_", None)
+        return repr(str(names[position])) if names is not None else str(position)
+
+    def _features(self, X):
+        # the fitted state decides (a model pickled before the anchor existed has none)
+        if getattr(self, "har_windows_", None) is None:
+            return X
+        return np.hstack([X, har_averages(X[:, [self.anchor_column_]], self.har_windows_)])
+
+    def _fit_target(self, X, y):
+        if not self._anchored():
+            self.anchor_ = None
+            return super()._fit_target(X, y)
+        anchor: HARAnchor = fit_har_anchor(
+            X[:, self.anchor_column_], y, self.har_windows_, self.distribution, type(self).__name__
+        )
+        self.anchor_ = anchor
+        residual = (y - anchor.predict(X[:, self.anchor_column_], self.har_windows_)) / anchor.scale
+        return residual.astype(np.float32).reshape(-1, 1)
+
+    def _n_history(self):
+        if not self._anchored():
+            return super()._n_history()
+        # a window's oldest step reads HAR averages over max(har_windows) rows
+        return self.lookback - 1 + max(self.har_windows_) - 1
+
+    def _start_test(self):
+        return self.anchor_.df, self.start_test_level
+
+    # --- network -----------------------------------------------------------------------
     def _module(self):
-        return DistributionLSTMNet
+        return AnchoredLSTMNet if self._anchored() else DistributionLSTMNet
 
     def _module_params(self):
-        return {"n_outputs": 3 if self.distribution == "student_t" else 2}
+        params = {"n_outputs": 3 if self.distribution == "student_t" else 2}
+        if self._anchored():
+            params["correction_bound"] = self.correction_bound
+            params["df0"] = self.anchor_.df
+        return params
 
     def _criterion(self):
+        if self._anchored():
+            return AnchoredNLLLoss
         return StudentTNLLLoss if self.distribution == "student_t" else GaussianNLLLoss
+
+    def _criterion_params(self):
+        return {"penalty": self.correction_penalty} if self._anchored() else {}
 
     def _constant_forecast(self, ys):
         # N(0, 1): the training mean and standard deviation in standardised units, where an
-        # untrained head starts; the Student-t's stand-in is nearly Gaussian
+        # untrained head starts; the Student-t's stand-in is nearly Gaussian. Anchored, the
+        # untrained head is the anchor itself: c = 0, m = 1 (and its df)
         columns = [torch.zeros(len(ys)), torch.ones(len(ys))]
         if self.distribution == "student_t":
-            columns.append(torch.full((len(ys),), _REFERENCE_DF))
+            df = self.anchor_.df if self._anchored() else _REFERENCE_DF
+            columns.append(torch.full((len(ys),), df))
         return torch.stack(columns, dim=1).to(torch.float64)
 
     def _loss_kind(self):
@@ -336,8 +556,16 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
         params : dict
             ``"loc"`` and ``"scale"`` (target units), and ``"df"`` for the Student-t.
         """
-        raw = self._raw_output(X)
-        params = {"loc": self._location(raw[:, 0]), "scale": raw[:, 1] * self.y_scale_}
+        if getattr(self, "anchor_", None) is not None:
+            out, block, n_prepended = self._raw_block(X)
+            raw = out[n_prepended:]
+            s = self.anchor_.scale
+            x = block[:, self.anchor_column_]
+            loc = self.anchor_.predict(x, self.har_windows_)[n_prepended:] + s * raw[:, 0]
+            params = {"loc": self._check_mean(loc), "scale": s * raw[:, 1]}
+        else:
+            raw = self._raw_output(X)
+            params = {"loc": self._location(raw[:, 0]), "scale": raw[:, 1] * self.y_scale_}
         # a scale beyond RANGE_FACTOR training ranges is as implausible as such a mean
         self._check_range(params["scale"], "scale", 0.0, RANGE_FACTOR * self._target_width())
         if self.distribution == "student_t":
@@ -375,3 +603,8 @@ class ProbabilisticLSTMRegressor(ProbabilisticMixin, BaseRecurrentRegressor):
         y_pred : ndarray of shape (n_days,)
         """
         return self.predict_params(X)["loc"]
+
+
+def _is_rv(name: str) -> bool:
+    """Whether a column name marks a realized variance: ``rv`` or ``<asset>__rv``."""
+    return name == "rv" or name.endswith(f"{SEP}rv")

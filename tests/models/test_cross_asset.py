@@ -9,6 +9,7 @@ import sys
 import numpy as np
 import pandas as pd
 import pytest
+from _anchored import correction_shift
 from _cross_data import simulated_measures
 from sklearn.model_selection import TimeSeriesSplit
 from sklearn.utils.estimator_checks import check_estimator
@@ -67,17 +68,8 @@ def test_a_fit_that_cannot_beat_the_anchor_keeps_the_untrained_start(market):
 def test_correction_stays_within_its_bound(market):
     X, Y = market
     bound = 0.5
-    har = CrossAssetLSTMRegressor(**FAST, max_epochs=0).fit(X, Y)
-    model = CrossAssetLSTMRegressor(
-        **FAST,
-        max_epochs=6,
-        lr=0.05,
-        patience=None,
-        correction_penalty=0.0,
-        correction_bound=bound,
-        random_state=0,
-    ).fit(X, Y)
-    shift = np.abs(model.predict(X) - har.predict(X)) / model.anchor_scale_
+    make = lambda **kw: CrossAssetLSTMRegressor(**FAST, **kw)  # noqa: E731
+    shift = correction_shift(make, X, Y, bound, lambda model: model.anchor_scale_)
     assert np.nanmax(shift) <= bound + 1e-6
     assert np.nanmax(shift) > 0.05  # the network did move off the anchor
 
