@@ -7,7 +7,10 @@ target frame with one column per asset. To compare it with the per-asset models 
 (:func:`skvol.study._config.walk_forward_cv`): for every distinct first day ``s`` of a
 test fold it is fitted on all rows dated before ``s`` (every asset's, so the training
 data are the union of the per-asset training sets and nothing later) and forecasts the
-test days of the folds that start at ``s``. Each asset's forecasts become a walk-forward
+test days of the folds that start at ``s``. An asset enters a fit once it has
+:data:`MIN_TRAIN_TARGETS` target days before ``s`` (the S&P 500's folds from 2009 are
+fitted on the S&P 500 alone until BTC's history begins), which every asset forecast at
+``s`` has (its own folds need 60 training days). Each asset's forecasts become a walk-forward
 frame shaped like :func:`skvol.evaluation.walk_forward_predict`'s (``fold``, ``y_true``,
 ``mean``, ``scale``, ``df``, ``var_<pct>``, ``breach_<pct>``), so every later stage
 treats the pooled model as any other.
@@ -21,6 +24,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from skvol._columns import asset_of
 from skvol.evaluation import breach_flags, volatility_var
 from skvol.evaluation._walk_forward import level_suffix
 from skvol.features import daily_measures
@@ -30,6 +34,9 @@ from skvol.study._pipelines import ModelSpec
 
 if TYPE_CHECKING:
     from skvol.study._run import AssetStudy
+
+#: Target days before a fold's start that an asset needs to enter that fit.
+MIN_TRAIN_TARGETS = 60
 
 #: The measures the pooled model reads from an intraday panel (as the benchmark).
 POOLED_MEASURES: tuple[str, ...] = ("rv", "bv", "rs_neg", "rs_pos", "ret")
@@ -125,9 +132,13 @@ def pooled_walk_forward(
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in assets}
     for start, folds in fold_plan(assets, spec.transform, config).items():
         train = X.index < start
-        model = spec.build(config, None, False).fit(X.loc[train], Y.loc[train])
+        counts = Y.loc[train].notna().sum()
+        names = [n for n in assets if counts[f"{n}__target"] >= MIN_TRAIN_TARGETS]
+        Xs = X[[c for c in X.columns if asset_of(c) in names]]
+        Ys = Y[[f"{n}__target" for n in names]]
+        model = spec.build(config, None, False).fit(Xs.loc[train], Ys.loc[train])
         for name, fold, dates in folds:
-            dist = asset_forecast(model, X, Y, name, dates)
+            dist = asset_forecast(model, Xs, Ys, name, dates)
             parts[name].append(
                 _frame(dist, fold, assets[name].targets[spec.transform][dates], levels)
             )

@@ -20,6 +20,7 @@ from skvol.study._pooled import fold_plan, pooled_walk_forward
 from skvol.study._run import AssetStudy, _build_panel
 
 FITS: list[pd.Timestamp] = []
+FITTED_ASSETS: list[list[str]] = []
 
 
 class RecordingPooled:
@@ -28,6 +29,8 @@ class RecordingPooled:
     def fit(self, X, Y):
         FITS.append(X.index.max())
         self.columns_ = [c.split("__")[0] for c in Y.columns]
+        FITTED_ASSETS.append(self.columns_)
+        assert sorted({c.split("__")[0] for c in X.columns}) == sorted(self.columns_)
         self.level_ = Y.mean().to_numpy()
         return self
 
@@ -101,3 +104,18 @@ def test_perturbing_any_asset_after_a_date_never_changes_a_forecast_made_by_then
                 base[name].loc[early, col], moved[name].loc[early, col], err_msg=f"{name} {col}"
             )
         assert not np.allclose(base[name].loc[~early, "mean"], moved[name].loc[~early, "mean"])
+
+
+def test_an_asset_enters_the_fits_once_it_has_60_training_targets():
+    """BTC starts after the S&P 500's first test fold: the first fits are the S&P 500 alone."""
+    late = {"BTC": _daily("BTC", pd.date_range("2016-09-01", periods=180), 2), "SPX": DAILY["SPX"]}
+    FITS.clear()
+    FITTED_ASSETS.clear()
+    assets = _assets(late, CONFIG)
+    frames = pooled_walk_forward(SPEC, CONFIG, assets, levels=(0.95,))
+    btc = assets["BTC"].targets["log"]
+    for last_seen, names in zip(FITS, FITTED_ASSETS, strict=True):
+        enough = btc.loc[:last_seen].notna().sum() >= 60
+        assert names == (["BTC", "SPX"] if enough else ["SPX"])
+    assert ["SPX"] in FITTED_ASSETS and ["BTC", "SPX"] in FITTED_ASSETS
+    assert np.isfinite(frames["BTC"]["mean"]).all() and np.isfinite(frames["SPX"]["mean"]).all()
