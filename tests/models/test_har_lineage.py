@@ -290,14 +290,30 @@ def test_student_t_mle_equals_arch_harx():
         disp="off", options={"ftol": 1e-12, "maxiter": 1000}
     )
     p = res.params
+    # Both optimisers stop on a flat ridge of the likelihood: the parameters agree to 1e-4
+    # (the monthly slope, about -0.057, moved by 1.4e-5 relative with scipy 1.17), and
+    # skvol's maximum is at least arch's, to 1e-8 of the log-likelihood.
     np.testing.assert_allclose(
-        np.r_[har.intercept_, har.coef_], p[["Const", "y[0:1]", "y[0:5]", "y[0:22]"]], rtol=1e-5
+        np.r_[har.intercept_, har.coef_], p[["Const", "y[0:1]", "y[0:5]", "y[0:22]"]], rtol=1e-4
     )
-    assert har.df_ == pytest.approx(p["nu"], rel=1e-5)
-    assert har.scale_ == pytest.approx(np.sqrt(p["sigma2"] * (p["nu"] - 2) / p["nu"]), rel=1e-5)
+    assert har.df_ == pytest.approx(p["nu"], rel=1e-4)
+    arch_scale = np.sqrt(p["sigma2"] * (p["nu"] - 2) / p["nu"])
+    assert har.scale_ == pytest.approx(arch_scale, rel=1e-4)
+    design = np.column_stack(
+        [np.ones(series.size - 22)]
+        + [
+            np.array([series[i - w + 1 : i + 1].mean() for i in range(21, series.size - 1)])
+            for w in (1, 5, 22)
+        ]
+    )
+    residuals = series[22:] - design @ np.r_[har.intercept_, har.coef_]
+    loglik = stats.t.logpdf(residuals, har.df_, 0.0, har.scale_).sum()
+    assert loglik >= res.loglikelihood - 1e-8 * abs(res.loglikelihood)
     assert har.n_fit_rows_ == res.nobs
     default = arch.HARX(series, lags=[1, 5, 22], distribution=arch.StudentsT()).fit(disp="off")
-    np.testing.assert_allclose(har.coef_, default.params.iloc[1:4], rtol=1e-4)
+    # arch at its default tolerance stops earlier on the same ridge (2.4e-4 relative)
+    np.testing.assert_allclose(har.coef_, default.params.iloc[1:4], rtol=1e-3)
+    assert loglik >= default.loglikelihood - 1e-8 * abs(default.loglikelihood)
     table = har.summary().table
     np.testing.assert_allclose(table["se_mle"], res.std_err.iloc[:4], rtol=1e-4)
     # and it differs from the two-step fit (OLS means, then a t on the residuals)
