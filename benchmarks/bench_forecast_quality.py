@@ -151,8 +151,8 @@ def make_model(name: str, seed: int, quick: bool):
         return skvol.HARRegressor(log=True, distribution="normal")
     if name == "har_t":
         return skvol.HARRegressor(log=True, distribution="student_t")
-    if name == "lstm":
-        return skvol.ProbabilisticLSTMRegressor(**common)
+    if name == "lstm":  # the plain network
+        return skvol.ProbabilisticLSTMRegressor(anchor=None, **common)
     if name == "lstm_har":
         # the anchor column is the frame's one "<asset>__rv" column, already logged
         return skvol.ProbabilisticLSTMRegressor(anchor="har", **common)

@@ -196,7 +196,11 @@ def _build_attention(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
 
 def _build_prob(distribution: str) -> Callable[[StudyConfig, str, bool], Pipeline]:
     def build(config: StudyConfig, asset: str, daily: bool) -> Pipeline:
-        model = ProbabilisticLSTMRegressor(distribution=distribution, **_recurrent_params(config))
+        # anchor=None: the original study's plain network (the anchored one is the
+        # cross-asset model's, per asset); the study's numbers were measured with it
+        model = ProbabilisticLSTMRegressor(
+            distribution=distribution, anchor=None, **_recurrent_params(config)
+        )
         return _pipeline(_lstm_features(asset, daily), model)
 
     return build

@@ -34,8 +34,8 @@ def _log_variance_like(n: int = 300, seed: int = 0):
 @pytest.mark.parametrize(
     ("make", "lr"),
     [
-        (ProbabilisticLSTMRegressor, 1e3),
-        (lambda **kw: ProbabilisticLSTMRegressor(distribution="student_t", **kw), 1e3),
+        (lambda **kw: ProbabilisticLSTMRegressor(anchor=None, **kw), 1e3),
+        (lambda **kw: ProbabilisticLSTMRegressor(anchor=None, distribution="student_t", **kw), 1e3),
         (LSTMRegressor, 1e3),
         (LSTMRegressor, 1e6),
         (AttentionLSTMRegressor, 1e3),
@@ -114,7 +114,10 @@ def test_the_returned_model_is_judged_against_the_constant_forecast():
     [
         (LSTMRegressor, lambda module: module.head),
         (AttentionLSTMRegressor, lambda module: module.head),
-        (ProbabilisticLSTMRegressor, lambda module: module.body.head),
+        (
+            lambda **kw: ProbabilisticLSTMRegressor(anchor=None, **kw),
+            lambda module: module.body.head,
+        ),
     ],
     ids=["lstm", "attention", "normal"],
 )
@@ -136,7 +139,9 @@ def test_predictions_far_outside_the_training_range_warn(make, head):
 
 def test_a_predicted_scale_far_above_the_training_range_warns():
     X, y = _log_variance_like(120)
-    model = ProbabilisticLSTMRegressor(lookback=3, hidden_size=8, max_epochs=3, random_state=0)
+    model = ProbabilisticLSTMRegressor(
+        anchor=None, lookback=3, hidden_size=8, max_epochs=3, random_state=0
+    )
     model.fit(X, y)
     with torch.no_grad():
         model.net_.module_.body.head.bias[1] += 1e3

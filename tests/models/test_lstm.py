@@ -23,8 +23,9 @@ FAST = dict(lookback=4, hidden_size=8, max_epochs=8, lr=0.01, random_state=0)
 MODELS = [
     LSTMRegressor,
     AttentionLSTMRegressor,
-    ProbabilisticLSTMRegressor,
-    lambda **kw: ProbabilisticLSTMRegressor(distribution="student_t", **kw),
+    # the plain network (anchor=None); the anchored one has tests/models/test_lstm_anchor.py
+    lambda **kw: ProbabilisticLSTMRegressor(anchor=None, **kw),
+    lambda **kw: ProbabilisticLSTMRegressor(anchor=None, distribution="student_t", **kw),
 ]
 IDS = ["lstm", "attention", "normal", "student_t"]
 
@@ -97,7 +98,7 @@ def test_internal_standardisation_makes_units_irrelevant(make):
 
 def test_predict_dist_is_in_original_units():
     X, y = _frame()
-    model = ProbabilisticLSTMRegressor(distribution="student_t", **FAST).fit(X, y)
+    model = ProbabilisticLSTMRegressor(anchor=None, distribution="student_t", **FAST).fit(X, y)
     params = model.predict_params(X)
     raw = model._raw_output(X)
     np.testing.assert_allclose(params["loc"], raw[:, 0] * model.y_scale_ + model.y_mean_)
@@ -190,7 +191,7 @@ def test_non_finite_inputs_are_rejected(bad):
 
 def test_shape_and_length_errors():
     X, y = _frame(60)
-    model = ProbabilisticLSTMRegressor(**FAST).fit(X, y)
+    model = ProbabilisticLSTMRegressor(anchor=None, **FAST).fit(X, y)
     with pytest.raises(ValueError, match="feature"):
         model.predict(X[["a"]])
     with pytest.raises(ValueError, match="sorted"):

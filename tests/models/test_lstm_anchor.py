@@ -206,7 +206,8 @@ def test_check_estimator_with_the_anchor(distribution):
     )
     check_estimator(model, expected_failed_checks=ORDER_DEPENDENT)
     assert model.__sklearn_tags__().regressor_tags.poor_score
-    assert not ProbabilisticLSTMRegressor().__sklearn_tags__().regressor_tags.poor_score
+    assert ProbabilisticLSTMRegressor().__sklearn_tags__().regressor_tags.poor_score  # default
+    assert not ProbabilisticLSTMRegressor(anchor=None).__sklearn_tags__().regressor_tags.poor_score
 
 
 def test_same_seed_same_fit(data):

@@ -19,8 +19,9 @@ FAST = dict(lookback=LOOKBACK, hidden_size=8, max_epochs=3, lr=0.01, random_stat
 MODELS = [
     LSTMRegressor,
     AttentionLSTMRegressor,
-    ProbabilisticLSTMRegressor,
-    lambda **kw: ProbabilisticLSTMRegressor(distribution="student_t", **kw),
+    # the plain network (anchor=None); the anchored one has tests/models/test_lstm_anchor.py
+    lambda **kw: ProbabilisticLSTMRegressor(anchor=None, **kw),
+    lambda **kw: ProbabilisticLSTMRegressor(anchor=None, distribution="student_t", **kw),
 ]
 IDS = ["lstm", "attention", "normal", "student_t"]
 #: Rows whose outputs are checked: padded windows (0, 1), the first full one, later ones.
