@@ -5,13 +5,20 @@ by a learned embedding. It reads a look-back window of the series' own trading d
 (own measures and the cross-asset inputs of each day, see ``_cross_asset.py``) and emits
 three numbers per sample in the units of the series' anchor scale ``s``:
 
-* the correction ``c`` of the mean, ``c = B tanh(raw / B)`` when a bound ``B`` is set;
+* the correction ``c`` of the mean, ``c = B tanh(raw / B)`` when a bound ``B`` is set,
+  where ``raw`` is the head's output plus a linear cross-asset term ``b_j + w_j . z`` of
+  the series ``j``: ``z`` the other assets' latest log RV at the window's last step
+  (standardised; the series' own asset masked out);
 * the scale multiplier ``m = exp(clamp(raw, -8, 8))`` (the predictive scale is ``s m``);
 * for the Student-t, ``df = 2.01 + (df0 - 2.01) exp(clamp(raw, -8, 8))`` with ``df0`` the
   anchor's degrees of freedom of that series.
 
-The head's weights and bias start at zero, so the untrained network emits ``c = 0``,
-``m = 1``, ``df = df0``: exactly the anchor's predictive distribution.
+The head's and the cross-asset term's weights and biases start at zero, so the untrained
+network emits ``c = 0``, ``m = 1``, ``df = df0``: exactly the anchor's predictive
+distribution. The cross-asset term is the linear part of the correction: HAR reads only the
+asset's own RV, and what it misses from the other assets (a common volatility factor,
+spillovers) is largely linear in their log RV and extrapolates to levels the training rows
+never reached, where the LSTM's saturating units do not.
 """
 
 from __future__ import annotations
@@ -68,6 +75,12 @@ class CrossAssetNet(nn.Module):
         The anchor's Student-t degrees of freedom per series; None for the Normal.
     correction_bound : float or None
         Bound ``B`` of the mean correction (anchor-scale units); None leaves it unbounded.
+    cross_columns : sequence of int or None
+        Positions, among a step's ``n_features`` inputs, of every asset's latest log RV
+        (in asset order); None: no cross-asset term.
+    series_asset : sequence of int or None
+        The asset of each series (an index into ``cross_columns``), whose own column the
+        series' cross-asset term leaves out; needed with ``cross_columns``.
     """
 
     def __init__(
@@ -80,6 +93,8 @@ class CrossAssetNet(nn.Module):
         embedding_size: int,
         df0=None,
         correction_bound: float | None = None,
+        cross_columns=None,
+        series_asset=None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_series, embedding_size)
@@ -96,6 +111,16 @@ class CrossAssetNet(nn.Module):
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
         self.correction_bound = correction_bound
+        if cross_columns is not None:
+            columns = torch.as_tensor(cross_columns, dtype=torch.long)
+            mask = torch.ones(n_series, columns.numel())
+            mask[torch.arange(n_series), torch.as_tensor(series_asset, dtype=torch.long)] = 0.0
+            self.register_buffer("cross_columns", columns)
+            self.register_buffer("cross_mask", mask)
+            self.cross_weight = nn.Parameter(torch.zeros(n_series, columns.numel()))
+            self.cross_bias = nn.Parameter(torch.zeros(n_series))
+        else:
+            self.cross_columns = None
         if df0 is not None:
             self.register_buffer("df0", torch.as_tensor(df0, dtype=torch.float32))
         else:
@@ -114,6 +139,11 @@ class CrossAssetNet(nn.Module):
         out, _ = self.lstm(steps)
         raw = self.head(self.dropout(torch.cat([out[:, -1], emb], dim=-1)))
         correction = raw[:, 0:1]
+        if self.cross_columns is not None:
+            latest = x[:, -1, self.cross_columns]  # the last step is the forecast's own day
+            weight = self.cross_weight[series] * self.cross_mask[series]
+            linear = (latest * weight).sum(dim=-1, keepdim=True)
+            correction = correction + linear + self.cross_bias[series].unsqueeze(-1)
         if self.correction_bound is not None:
             bound = self.correction_bound
             correction = bound * torch.tanh(correction / bound)
