@@ -243,6 +243,8 @@ def train_against_start(
     valid_y: np.ndarray,
     valid_df: np.ndarray | float | None,
     level: float | None,
+    *,
+    measured_start: bool = False,
 ) -> tuple[int, int]:
     """Train an initialised anchored net; keep its untrained start unless training beat it.
 
@@ -253,7 +255,9 @@ def train_against_start(
     epoch) the kept epoch and the start compete on the ``n_valid`` most recent samples of
     ``dataset``, whose standardised targets are ``valid_y``: :func:`beats_start` at
     ``level`` decides, and if the start wins its weights are restored. Without validation
-    samples the trained network is kept.
+    samples the trained network is kept. ``measured_start=True`` scores the start by its
+    own outputs on those samples, taken before training, for a start that is not the bare
+    anchor (the cross-asset model's least-squares cross-asset term).
 
     Returns
     -------
@@ -261,18 +265,27 @@ def train_against_start(
         The epoch whose weights the net holds (0 = the untrained start) and epochs run.
     """
     start = copy.deepcopy(net.module_.state_dict())
+    rows = np.arange(len(dataset) - n_valid, len(dataset))
+    start_out = None
+    if measured_start and n_valid > 0:
+        start_out = np.asarray(net.predict(Subset(dataset, rows)), dtype=np.float64)
     net.partial_fit(dataset, None)
     n_epochs = len(net.history)
     if n_valid == 0:
         return n_epochs, n_epochs
-    rows = np.arange(len(dataset) - n_valid, len(dataset))
     out = np.asarray(net.predict(Subset(dataset, rows)), dtype=np.float64)
-    if valid_df is None:
-        gain = stats.norm.logpdf(valid_y, out[:, 0], out[:, 1]) - stats.norm.logpdf(valid_y)
+
+    def log_density(o):
+        if valid_df is None:
+            return stats.norm.logpdf(valid_y, o[:, 0], o[:, 1])
+        return stats.t.logpdf(valid_y, o[:, 2], o[:, 0], o[:, 1])
+
+    if start_out is not None:
+        gain = log_density(out) - log_density(start_out)
+    elif valid_df is None:
+        gain = log_density(out) - stats.norm.logpdf(valid_y)
     else:
-        gain = stats.t.logpdf(valid_y, out[:, 2], out[:, 0], out[:, 1]) - stats.t.logpdf(
-            valid_y, valid_df
-        )
+        gain = log_density(out) - stats.t.logpdf(valid_y, valid_df)
     if not beats_start(gain, level):
         net.module_.load_state_dict(start)
         return 0, n_epochs

@@ -29,7 +29,9 @@ the sessions in ``skvol.data``, midnight UTC, when BTC's 24-hour session of ``t`
 An FX session dated ``t + 1`` opens at 17:00 New York on ``t``, before that midnight, so
 BTC's last hours of ``t`` overlap the first hours of EUR/USD's next session.
 
-The mean is anchored on HAR (see :mod:`skvol.models._anchor`).
+The mean is anchored on HAR (see :mod:`skvol.models._anchor`) and, with several assets,
+corrected by a linear term in the other assets' latest log RV that training starts at its
+least-squares fit (``_cross_start``).
 """
 
 from __future__ import annotations
@@ -187,6 +189,40 @@ class _Inputs:
     base: list[np.ndarray]  # anchor mean on those rows per output
 
 
+def _cross_start(
+    dataset, columns: np.ndarray, series_asset: np.ndarray, penalty: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares start of the cross-asset term: per series, ``(weight, bias)``.
+
+    On every training sample (the validation rows included, as for the HAR anchor: the
+    term is part of the start the trained epochs compete with), series ``j``'s
+    standardised residual is regressed by OLS on an intercept and the other assets'
+    latest log RV at the window's last step (standardised, 0 before an asset's first
+    day). The solution is divided by ``1 + 2 * penalty``, which makes it the minimiser of
+    the Normal training loss with ``m = 1`` and an unbounded correction (``mean((y -
+    c)**2) / 2 + penalty * mean(c**2)`` is a ridge towards ``c = 0`` on the fitted
+    values). A rank-deficient design takes the minimum-norm solution. The own asset's
+    weight is 0.
+    """
+    latest = dataset.windows[:, -1][:, columns].numpy().astype(np.float64)
+    series = dataset.series.numpy()
+    target = dataset.y[:, 0].numpy().astype(np.float64)
+    n_series = series_asset.shape[0]
+    weight = np.zeros((n_series, columns.shape[0]))
+    bias = np.zeros(n_series)
+    for j in range(n_series):
+        rows = series == j
+        if not rows.any():
+            continue
+        others = np.flatnonzero(np.arange(columns.shape[0]) != series_asset[j])
+        design = np.column_stack([np.ones(int(rows.sum())), latest[rows][:, others]])
+        solution, *_ = np.linalg.lstsq(design, target[rows], rcond=None)
+        solution = solution / (1.0 + 2.0 * penalty)
+        bias[j] = solution[0]
+        weight[j, others] = solution[1:]
+    return weight, bias
+
+
 def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, parent: int):
     """Build, seed and train one ensemble member; return (net, best_epoch, n_epochs).
 
@@ -239,6 +275,11 @@ def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, 
         net.initialize()
         if config["max_epochs"] == 0:
             return net, 0, 0
+        if config["cross_start"] is not None:
+            weight, bias = config["cross_start"]
+            with torch.no_grad():
+                net.module_.cross_weight.copy_(torch.as_tensor(weight))
+                net.module_.cross_bias.copy_(torch.as_tensor(bias))
         best, n_epochs = train_against_start(
             net,
             dataset,
@@ -246,6 +287,7 @@ def _train_member(config: dict, dataset, valid_y, df0, n_valid: int, seed: int, 
             valid_y[:, 0],
             None if df0 is None else valid_y[:, 1],
             config["start_test_level"],
+            measured_start=config["cross_start"] is not None,
         )
     return net, best, n_epochs
 
@@ -263,23 +305,35 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
     HAR-log of Corsi (2009, eq. 8) on the asset's own log RV ``x`` over its own trading
     days, fitted by OLS and held fixed; ``s_a`` its residual scale (and ``df`` its
     Student-t MLE, as :class:`skvol.HARRegressor` computes them); and ``c``, ``m`` (and
-    ``df``) the network's outputs, ``c = correction_bound * tanh(raw / correction_bound)``.
-    The head starts at zero (``c = 0``, ``m = 1``), so before training (``max_epochs=0``)
-    the model equals ``HARRegressor(log=True, distribution=...)`` fitted on that asset's
-    RV and target; the anchor extrapolates a level shift as HAR does and the bound keeps
-    the correction from undoing it (Reisenhofer, Bayer and Hautsch, 2022, HARNet, start
-    from an exact HAR in the same way). The network reads each asset's own look-back
-    window and the other assets' latest log RV, rolling correlations and a market
-    volatility proxy (pooling with a market proxy: Zhang, Zhang, Cucuringu and Qian,
-    2023). The row alignment is stated in :mod:`skvol.models._cross_asset` and
-    ``docs/models.md``: nothing dated after ``t`` enters a forecast made at ``t``.
+    ``df``) the network's outputs, ``c = correction_bound * tanh(raw / correction_bound)``
+    with ``raw = head(h_t) + g_j + w_j . z_t``: the LSTM head's output plus, with several
+    assets and ``cross_linear=True``, a linear cross-asset term of the output series
+    ``j``, with ``z_t`` the other assets' latest log RV as of ``t`` (standardised by their
+    training moments). The head and the term start at zero (``c = 0``, ``m = 1``), so
+    before training (``max_epochs=0``) the model equals ``HARRegressor(log=True,
+    distribution=...)`` fitted on that asset's RV and target; the anchor extrapolates a
+    level shift as HAR does and the bound keeps the correction from undoing it
+    (Reisenhofer, Bayer and Hautsch, 2022, HARNet, start from an exact HAR in the same
+    way). The network reads each asset's own look-back window and the other assets'
+    latest log RV, rolling correlations and a market volatility proxy (pooling with a
+    market proxy: Zhang, Zhang, Cucuringu and Qian, 2023). The row alignment is stated in
+    :mod:`skvol.models._cross_asset` and ``docs/models.md``: nothing dated after ``t``
+    enters a forecast made at ``t``.
 
-    Training minimises the exact negative log-likelihood of the target's residual from the
-    anchor in units of ``s_a`` (pooled over assets, so each asset weighs by its own noise
-    level) plus ``correction_penalty * mean(c**2 + log(m)**2)``. The validation rows are the most
-    recent ``validation_fraction`` of the (date-ordered) training samples; the untrained
-    start competes with the best trained epoch there (``start_test_level``), and
-    ``best_epochs_`` records which won (0 = the anchor itself).
+    Training starts the cross-asset term at its least-squares fit on the training rows
+    (``cross_coef_``, ``cross_intercept_``): series ``j``'s standardised HAR residuals
+    regressed on an intercept and ``z_t``, divided by ``1 + 2 * correction_penalty`` (a
+    two-stage HAR with the other assets' RV as exogenous regressors). HAR reads only the
+    asset's own RV; what it misses from the others (a common volatility factor,
+    spillovers) is largely linear in their log RV, and a linear term extrapolates to
+    levels the training rows never reached (after a regime shift) where the LSTM's
+    saturating units do not. It then minimises the exact negative log-likelihood of the
+    target's residual from the anchor in units of ``s_a`` (pooled over assets, so each
+    asset weighs by its own noise level) plus ``correction_penalty * mean(c**2 +
+    log(m)**2)``. The validation rows are the most recent ``validation_fraction`` of the
+    (date-ordered) training samples; the start (the anchor plus the least-squares term)
+    competes with the best trained epoch there (``start_test_level``), and
+    ``best_epochs_`` records which won (0 = the start).
 
     ``n_ensemble`` members train from seeds drawn from ``random_state``; ``predict_dist``
     returns their equal-weight mixture (:class:`~skvol.models._mixture.MixtureDistribution`)
@@ -307,7 +361,8 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
     weight_decay : float, default=0.0
         AdamW decoupled weight decay of the network (the HAR anchor is not a weight).
     max_epochs : int, default=50
-        Maximum passes over the training samples; 0 keeps the untrained start (the HAR).
+        Maximum passes over the training samples; 0 keeps the untrained start (the HAR;
+        the cross-asset term's least-squares start is part of training and is skipped).
     batch_size : int, default=64
         Samples per mini-batch.
     patience : int or None, default=10
@@ -330,10 +385,15 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         Weight of ``mean(c**2 + log(m)**2)`` in the loss (a ridge towards the anchor's
         mean and residual scale).
     start_test_level : float or None, default=0.05
-        The trained network replaces the untrained start (the anchor) only if its
-        validation log-likelihood beats the anchor's by a one-sided paired t-test at this
-        level; None: whenever the mean gain exceeds 1e-4. Without validation rows
-        (``patience=None``) the trained network is kept.
+        The trained network replaces its start (the anchor plus the least-squares
+        cross-asset term) only if its validation log-likelihood beats the start's by a
+        one-sided paired t-test at this level; None: whenever the mean gain exceeds 1e-4.
+        Without validation rows (``patience=None``) the trained network is kept.
+    cross_linear : bool, default=True
+        With several assets, add the linear cross-asset term ``g_j + w_j . z_t`` to the
+        correction and start it at its least-squares fit (see above); False leaves the
+        correction to the LSTM head alone (and the start is the anchor itself). Ignored
+        with one asset.
     corr_window : int, default=30
         Union-calendar rows of the rolling return correlations.
     embedding_size : int, default=4
@@ -358,13 +418,21 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
     nets_ : list of skorch.NeuralNet
         The trained members.
     best_epochs_ : ndarray of int, shape (n_ensemble,)
-        Epoch whose weights each member kept; 0 means the untrained start (pure anchor).
+        Epoch whose weights each member kept; 0 means the start (the anchor plus the
+        least-squares cross-asset term; the anchor alone without that term).
     n_epochs_ : ndarray of int, shape (n_ensemble,)
         Epochs each member ran.
     anchors_ : list of HARAnchor or None
         The HAR anchor of each output (None entries when ``anchor=None``).
     anchor_scale_ : ndarray of shape (n_outputs,)
         ``s_a`` per output.
+    cross_coef_ : ndarray of shape (n_outputs, n_assets) or None
+        The least-squares start of the cross-asset weights ``w_j`` (per standardised log
+        RV, in units of ``s_a``; 0 for the output's own asset), or None without the term
+        (one asset, ``cross_linear=False`` or ``max_epochs=0``). Training moves the
+        network's copy on from there.
+    cross_intercept_ : ndarray of shape (n_outputs,) or None
+        The least-squares start of ``g_j``, as ``cross_coef_``.
     anchor_log_ : bool
         Whether the anchor variable was logged.
     assets_ : tuple of str
@@ -431,6 +499,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         "correction_bound": [Interval(Real, 0, None, closed="neither"), None],
         "correction_penalty": [Interval(Real, 0, None, closed="left")],
         "start_test_level": [Interval(Real, 0, 1, closed="neither"), None],
+        "cross_linear": ["boolean"],
         "corr_window": [Interval(Integral, 2, None, closed="left")],
         "embedding_size": [Interval(Integral, 1, None, closed="left")],
         "n_ensemble": [Interval(Integral, 1, None, closed="left")],
@@ -459,6 +528,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         correction_bound: float | None = 1.0,
         correction_penalty: float = 0.1,
         start_test_level: float | None = 0.05,
+        cross_linear: bool = True,
         corr_window: int = 30,
         embedding_size: int = 4,
         n_ensemble: int = 1,
@@ -483,6 +553,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         self.correction_bound = correction_bound
         self.correction_penalty = correction_penalty
         self.start_test_level = start_test_level
+        self.cross_linear = cross_linear
         self.corr_window = corr_window
         self.embedding_size = embedding_size
         self.n_ensemble = n_ensemble
@@ -750,6 +821,17 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
         df0 = None
         if self.distribution == "student_t":
             df0 = [a.df if a is not None else 30.0 for a in anchors]
+        cross_columns = cross_start = None
+        if self.cross_linear and n_assets > 1 and self.max_epochs > 0:
+            # each step's inputs: the own block, then every asset's latest log RV
+            first = len(lay.measures) + len(windows)
+            cross_columns = list(range(first, first + n_assets))
+            cross_start = _cross_start(
+                dataset,
+                np.asarray(cross_columns),
+                lay.output_asset,
+                self.correction_penalty,
+            )
         config = {
             "module": {
                 "n_features": inputs.windows[0].shape[2],
@@ -760,6 +842,8 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
                 "embedding_size": self.embedding_size,
                 "df0": df0,
                 "correction_bound": self.correction_bound if self.anchor == "har" else None,
+                "cross_columns": cross_columns,
+                "series_asset": None if cross_columns is None else lay.output_asset.tolist(),
             },
             "penalty": self.correction_penalty,
             "weight_decay": self.weight_decay,
@@ -768,6 +852,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
             "batch_size": self.batch_size,
             "patience": self.patience,
             "start_test_level": self.start_test_level,
+            "cross_start": cross_start,
             "verbose": self.verbose,
             "device": self.device,
         }
@@ -782,6 +867,7 @@ class CrossAssetLSTMRegressor(RegressorMixin, BaseEstimator):
             delayed(_train_member)(config, dataset, valid_y, df0, n_valid, int(seed), os.getpid())
             for seed in seeds
         )
+        self.cross_coef_, self.cross_intercept_ = cross_start or (None, None)
         self.nets_ = [net for net, _, _ in results]
         self.best_epochs_ = np.array([best for _, best, _ in results], dtype=np.intp)
         self.n_epochs_ = np.array([n for _, _, n in results], dtype=np.intp)

@@ -9,6 +9,12 @@ head's raw outputs, with ``df0`` the anchor's degrees of freedom of that series.
 head's weights and bias start at zero, so the untrained network emits exactly the
 anchor's predictive distribution. The loss is
 :class:`skvol.models._modules.AnchoredNLLLoss`, shared with the per-asset model.
+The head also has a linear cross-asset term: ``b_j + w_j . z`` added to the raw mean
+correction of series ``j`` before the bound, with ``z`` the other assets' latest log RV at
+the window's last step (standardised; the series' own asset masked out). It starts at
+zero too; HAR reads only the asset's own RV, and what it misses from the other assets (a
+common volatility factor, spillovers) is largely linear in their log RV and extrapolates
+to levels the training rows never reached, where the LSTM's saturating units do not.
 """
 
 from __future__ import annotations
@@ -62,6 +68,12 @@ class CrossAssetNet(nn.Module):
         The anchor's Student-t degrees of freedom per series; None for the Normal.
     correction_bound : float or None
         Bound ``B`` of the mean correction (anchor-scale units); None leaves it unbounded.
+    cross_columns : sequence of int or None
+        Positions, among a step's ``n_features`` inputs, of every asset's latest log RV
+        (in asset order); None: no cross-asset term.
+    series_asset : sequence of int or None
+        The asset of each series (an index into ``cross_columns``), whose own column the
+        series' cross-asset term leaves out; needed with ``cross_columns``.
     """
 
     def __init__(
@@ -74,6 +86,8 @@ class CrossAssetNet(nn.Module):
         embedding_size: int,
         df0=None,
         correction_bound: float | None = None,
+        cross_columns=None,
+        series_asset=None,
     ):
         super().__init__()
         self.embedding = nn.Embedding(n_series, embedding_size)
@@ -90,6 +104,16 @@ class CrossAssetNet(nn.Module):
         nn.init.zeros_(self.head.weight)
         nn.init.zeros_(self.head.bias)
         self.correction_bound = correction_bound
+        if cross_columns is not None:
+            columns = torch.as_tensor(cross_columns, dtype=torch.long)
+            mask = torch.ones(n_series, columns.numel())
+            mask[torch.arange(n_series), torch.as_tensor(series_asset, dtype=torch.long)] = 0.0
+            self.register_buffer("cross_columns", columns)
+            self.register_buffer("cross_mask", mask)
+            self.cross_weight = nn.Parameter(torch.zeros(n_series, columns.numel()))
+            self.cross_bias = nn.Parameter(torch.zeros(n_series))
+        else:
+            self.cross_columns = None
         if df0 is not None:
             self.register_buffer("df0", torch.as_tensor(df0, dtype=torch.float32))
         else:
@@ -107,5 +131,11 @@ class CrossAssetNet(nn.Module):
         )
         out, _ = self.lstm(steps)
         raw = self.head(self.dropout(torch.cat([out[:, -1], emb], dim=-1)))
+        if self.cross_columns is not None:
+            latest = x[:, -1, self.cross_columns]  # the last step is the forecast's own day
+            weight = self.cross_weight[series] * self.cross_mask[series]
+            linear = (latest * weight).sum(dim=-1, keepdim=True)
+            linear = linear + self.cross_bias[series].unsqueeze(-1)
+            raw = torch.cat([raw[:, :1] + linear, raw[:, 1:]], dim=1)
         df0 = None if self.df0 is None else self.df0[series].unsqueeze(-1)
         return anchored_outputs(raw, self.correction_bound, df0)
