@@ -48,6 +48,8 @@ def _first_number(cell: str) -> float:
 
 
 def _model_key(label: str) -> str:
+    if "CrossAsset" in label:
+        return "cross_asset"
     if "HAR" in label:
         return "har_t_log" if "Student-t" in label else "har"
     if "ProbabilisticLSTMRegressor" in label:
@@ -86,8 +88,9 @@ def test_qlike_table(metrics):
 
 def test_backtest_table(metrics):
     header, *rows = _table("")
-    setups = ["prob_lstm_normal", "har_t_log"]
+    setups = ["prob_lstm_normal", "har_t_log", "cross_asset"]
     assert "study setup" in header[1] and "recommended" in header[2]
+    assert "cross-asset" in header[3]
     seen = set()
     for row in rows:
         match = re.fullmatch(r"(.+) (volatility|return) VaR 95% / 99%", row[0])
