@@ -343,12 +343,16 @@ def report(market: Market, results: dict[str, list[dict[str, Score]]]) -> None:
 
 def run(market: Market, models: list[str], seeds: list[int], quick: bool, recal) -> None:
     results: dict[str, list[dict[str, Score]]] = {}
+    cache: dict[tuple[str, int], dict[str, tuple]] = {}  # cross_recal reuses cross's fits
     for name in models:
         t0 = time.perf_counter()
         deterministic = name.startswith("har")
         per_seed = []
         for seed in seeds[:1] if deterministic else seeds:
-            fc = forecast(market, "cross" if name.startswith("cross") else name, seed, quick)
+            base = "cross" if name.startswith("cross") else name
+            if (base, seed) not in cache:
+                cache[(base, seed)] = forecast(market, base, seed, quick)
+            fc = cache[(base, seed)]
             per_seed.append(
                 {
                     a: score(market, a, idx, d, recal if name.endswith("_recal") else None)
