@@ -47,7 +47,7 @@ from skvol.evaluation._var import (
     volatility_es,
     volatility_var,
 )
-from skvol.evaluation._walk_forward import walk_forward_predict
+from skvol.evaluation._walk_forward import level_suffix, walk_forward_predict
 
 __all__ = [
     "AcerbiSzekelyResult",
@@ -91,4 +91,5 @@ __all__ = [
     "volatility_var",
     "walk_forward_dist",
     "walk_forward_predict",
+    "level_suffix",
 ]

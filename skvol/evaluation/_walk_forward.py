@@ -26,7 +26,24 @@ _CALLER = "walk_forward_predict"
 
 
 def level_suffix(level: float) -> str:
-    """Column suffix of a VaR level: 0.95 -> "95", 0.99 -> "99", 0.975 -> "97.5"."""
+    """Column suffix of a VaR level in a walk-forward frame (``var_<suffix>``, ``breach_<suffix>``).
+
+    Parameters
+    ----------
+    level : float
+        VaR level in (0, 1).
+
+    Returns
+    -------
+    str
+        The level in percent without trailing zeros.
+
+    Examples
+    --------
+    >>> from skvol.evaluation import level_suffix
+    >>> [level_suffix(level) for level in (0.95, 0.99, 0.975)]
+    ['95', '99', '97.5']
+    """
     return f"{100 * float(level):.10g}"
 
 

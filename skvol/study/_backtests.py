@@ -21,11 +21,11 @@ from skvol.evaluation import (
     RecalibratedVaR,
     VaRBacktestResult,
     dq_test,
+    level_suffix,
     return_var,
     var_backtest,
     walk_forward_dist,
 )
-from skvol.evaluation._walk_forward import level_suffix
 from skvol.study._config import StudyConfig
 from skvol.study._pipelines import RETURN_MODELS, all_models
 

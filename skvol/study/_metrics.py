@@ -20,8 +20,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from skvol.evaluation import VaRBacktestResult, pinball_loss
-from skvol.evaluation._walk_forward import level_suffix
+from skvol.evaluation import VaRBacktestResult, level_suffix, pinball_loss
 from skvol.study._analysis import interval_coverage, point_accuracy
 from skvol.study._pipelines import STUDY_SETUP, all_models
 from skvol.study._risk import ESBacktestSummary, ForecastComparison

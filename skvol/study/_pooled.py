@@ -25,8 +25,7 @@ import numpy as np
 import pandas as pd
 
 from skvol._columns import asset_of
-from skvol.evaluation import breach_flags, volatility_var
-from skvol.evaluation._walk_forward import level_suffix
+from skvol.evaluation import breach_flags, level_suffix, volatility_var
 from skvol.features import daily_measures
 from skvol.models import distribution_params
 from skvol.study._config import StudyConfig, walk_forward_cv
