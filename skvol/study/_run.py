@@ -13,6 +13,7 @@ written into a temporary folder moved into place when complete
 from __future__ import annotations
 
 import logging
+import os
 import time
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -550,7 +551,8 @@ def write_features(config: StudyConfig, fmt: str = "csv", progress: bool = True)
     -------
     list of Path
         The files written: ``<asset>_panel.<fmt>`` (intraday assets) and
-        ``<asset>_features.<fmt>``.
+        ``<asset>_features.<fmt>``. Each is written to a temporary file and renamed when
+        complete, so an interrupted run leaves every earlier file whole.
     """
     if fmt not in ("csv", "parquet"):
         raise ValueError(f"fmt must be 'csv' or 'parquet', got {fmt!r}")
@@ -565,12 +567,23 @@ def write_features(config: StudyConfig, fmt: str = "csv", progress: bool = True)
     written: list[Path] = []
 
     def save(frame: pd.DataFrame, path: Path) -> None:
+        """Write ``frame`` to ``path`` atomically: a temporary file renamed when complete.
+
+        An interrupted or failed write leaves a previous ``path`` as it was and no
+        partial file behind.
+        """
         frame = frame.copy()
         frame.attrs = {}  # the panel's report (dropped days, sessions) is not file content
-        if fmt == "csv":
-            frame.to_csv(path)
-        else:
-            frame.to_parquet(path)
+        partial = path.with_name(f".{path.name}.incomplete")
+        try:
+            if fmt == "csv":
+                frame.to_csv(partial)
+            else:
+                frame.to_parquet(partial)
+            os.replace(partial, path)
+        except BaseException:
+            partial.unlink(missing_ok=True)
+            raise
         written.append(path)
 
     with runner.stage("panel", total=len(assets)) as stage:

@@ -236,6 +236,26 @@ def test_features_command_writes_panel_and_features(tmp_path, capsys):
     assert {"bv", "jumps", "bns_p"} <= set(features.columns)
 
 
+def test_an_interrupted_features_write_keeps_the_previous_file(tmp_path, monkeypatch):
+    out = tmp_path / "features"
+    argv = ["features", "--assets", "SPX", "--days", "12", "--out", str(out), "--no-progress"]
+    assert main(argv) == 0
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    real = pd.DataFrame.to_csv
+
+    def half_then_fail(self, path, *args, **kwargs):
+        real(self.iloc[: len(self) // 2], path, *args, **kwargs)  # a partial file, then
+        raise KeyboardInterrupt  # the user presses Ctrl-C
+
+    monkeypatch.setattr(pd.DataFrame, "to_csv", half_then_fail)
+    with pytest.raises(KeyboardInterrupt):
+        from skvol.study._config import StudyConfig
+        from skvol.study._run import write_features
+
+        write_features(StudyConfig(assets=("SPX",), n_days=12, out=out), progress=False)
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before  # no partial file
+
+
 @pytest.mark.parametrize(
     "argv",
     [
