@@ -321,10 +321,9 @@ def var_for_kind(
     """
     if kind == "volatility":
         var, side = volatility_var(dist, level), "upper"
-    elif target is None:
-        var, side = np.asarray(dist.ppf(1.0 - level), dtype=float).ravel(), "lower"
     else:
-        var, side = return_var(dist, level, check_target(target, caller)), "lower"
+        target = None if target is None else check_target(target, caller)
+        var, side = return_var(dist, level, target), "lower"
     if var.size not in (1, n_rows):
         raise ValueError(
             f"{caller}: predict_dist returned a distribution with {var.size} elements "
