@@ -10,10 +10,11 @@ report sets raw and recalibrated side by side.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 import numpy as np
+import pandas as pd
 
 from skvol.evaluation import (
     DynamicQuantileResult,
@@ -37,11 +38,16 @@ if TYPE_CHECKING:
 class Backtest:
     """One VaR backtest of the study: raw and recalibrated, with the DQ test.
 
-    ``recalibrated`` is :meth:`skvol.evaluation.QuantileTracker.recalibrate_dist` of the
-    same forecasts in time order (each day's VaR from the breaches of the earlier test
-    days only), ``recalibrated_result`` its backtest.
+    ``realised``, ``var`` and ``dates`` are the backtested days (the realised target or
+    return, the raw VaR); ``recalibrated`` is
+    :meth:`skvol.evaluation.QuantileTracker.recalibrate_dist` of the same forecasts in time
+    order (each day's VaR from the breaches of the earlier test days only),
+    ``recalibrated_result`` its backtest.
     """
 
+    realised: np.ndarray = field(repr=False)
+    var: np.ndarray = field(repr=False)
+    dates: pd.Index = field(repr=False)
     result: VaRBacktestResult
     dq: DynamicQuantileResult
     recalibrated: RecalibratedVaR
@@ -57,13 +63,12 @@ def backtest_inputs(spec, asset: AssetStudy, kind: str, level: float):
     days that have one.
     """
     frame = asset.forecasts[spec.key]
-    dist = walk_forward_dist(frame)
     if kind == "volatility":
         return (
             frame["y_true"].to_numpy(dtype=float),
             frame[f"var_{level_suffix(level)}"].to_numpy(dtype=float),
             "upper",
-            dist,
+            walk_forward_dist(frame),
             frame.index,
         )
     ret = asset.next_return.reindex(frame.index).to_numpy(dtype=float)
@@ -93,9 +98,12 @@ def study_backtests(
         for asset in assets.values():
             for kind in kinds:
                 for level in config.levels:
-                    y, var, side, dist, _ = backtest_inputs(spec, asset, kind, level)
+                    y, var, side, dist, dates = backtest_inputs(spec, asset, kind, level)
                     recal = tracker.recalibrate_dist(dist, y, level, kind=kind, target=spec.target)
                     results[(spec.key, kind, asset.name, level)] = Backtest(
+                        realised=y,
+                        var=var,
+                        dates=dates,
                         result=var_backtest(y, var, level, side=side),
                         dq=dq_test(y, var, level, side=side),
                         recalibrated=recal,

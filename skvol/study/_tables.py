@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from skvol.study._backtests import Backtest, backtest_inputs
+from skvol.study._backtests import Backtest
 from skvol.study._metrics import StudyMetrics, level_key
 from skvol.study._pipelines import REPORTED_SETUPS, model_spec
 
@@ -194,21 +194,20 @@ def coverage_table(metrics: StudyMetrics) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def breach_days(assets: Mapping[str, AssetStudy], backtests: Backtests) -> pd.DataFrame:
+def breach_days(backtests: Backtests) -> pd.DataFrame:
     """Per day: the realised value, the raw and recalibrated VaR and their breaches."""
     frames = []
     for (setup, kind, asset_name, level), backtest in backtests.items():
-        y, var, _, _, index = backtest_inputs(model_spec(setup), assets[asset_name], kind, level)
         frames.append(
             pd.DataFrame(
                 {
-                    "date": index,
+                    "date": backtest.dates,
                     "setup": setup,
                     "kind": kind,
                     "asset": asset_name,
                     "level": level,
-                    "y_true": y,
-                    "var": var,
+                    "y_true": backtest.realised,
+                    "var": backtest.var,
                     "breach": backtest.result.breaches,
                     "var_recal": backtest.recalibrated.var,
                     "breach_recal": backtest.recalibrated.breaches,
@@ -318,7 +317,7 @@ def study_tables(
         "coverage": coverage_table(metrics),
         "setups": comparison_table(metrics, levels),
         "setup_summary": setup_summary_table(metrics),
-        "breach_days": breach_days(assets, backtests),
+        "breach_days": breach_days(backtests),
         "es": es_table(metrics),
         "forecast_comparison": forecast_comparison_table(metrics),
         "return_var": return_var_table(metrics),
