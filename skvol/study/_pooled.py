@@ -121,12 +121,8 @@ def pooled_walk_forward(
     config: StudyConfig,
     assets: Mapping[str, AssetStudy],
     levels: Sequence[float],
-    on_fit=None,
 ) -> dict[str, pd.DataFrame]:
-    """The pooled model's walk-forward frame of every asset, on the assets' own folds.
-
-    ``on_fit(first_day)`` is called after each fit (progress).
-    """
+    """The pooled model's walk-forward frame of every asset, on the assets' own folds."""
     X, Y = joint_frames(assets, spec.transform)
     parts: dict[str, list[pd.DataFrame]] = {name: [] for name in assets}
     for start, folds in fold_plan(assets, spec.transform, config).items():
@@ -141,8 +137,6 @@ def pooled_walk_forward(
             parts[name].append(
                 _frame(dist, fold, assets[name].targets[spec.transform][dates], levels)
             )
-        if on_fit is not None:
-            on_fit(start)
     return {name: pd.concat(frames) for name, frames in parts.items()}
 
 

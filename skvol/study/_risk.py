@@ -38,7 +38,7 @@ from skvol.evaluation import (
     walk_forward_dist,
 )
 from skvol.study._config import StudyConfig
-from skvol.study._pipelines import RETURN_MODELS, all_models
+from skvol.study._pipelines import RETURN_MODELS, all_models, model_spec
 
 if TYPE_CHECKING:
     from skvol.study._run import AssetStudy
@@ -196,7 +196,7 @@ def daily_qlike(assets: Mapping[str, AssetStudy], asset: str) -> pd.DataFrame:
     forecast (a ``log(1 + RV)`` point forecast can imply a negative variance).
     """
     a = assets[asset]
-    base = next(s for s in all_models() if s.key == COMPARISON_BASELINE)
+    base = model_spec(COMPARISON_BASELINE)
     y = a.targets[base.transform]
     realized = pd.Series(base.target.to_variance(y.to_numpy(dtype=float)), index=y.index)
     forecasts = {
