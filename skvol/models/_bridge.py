@@ -280,12 +280,12 @@ def train_against_start(
             return stats.norm.logpdf(valid_y, o[:, 0], o[:, 1])
         return stats.t.logpdf(valid_y, o[:, 2], o[:, 0], o[:, 1])
 
-    if start_out is not None:
-        gain = log_density(out) - log_density(start_out)
-    elif valid_df is None:
-        gain = log_density(out) - stats.norm.logpdf(valid_y)
-    else:
-        gain = log_density(out) - stats.t.logpdf(valid_y, valid_df)
+    if start_out is None:  # the bare anchor's outputs: c = 0, m = 1 (and df = valid_df)
+        columns = [np.zeros(n_valid), np.ones(n_valid)]
+        if valid_df is not None:
+            columns.append(np.broadcast_to(np.asarray(valid_df, dtype=np.float64), (n_valid,)))
+        start_out = np.column_stack(columns)
+    gain = log_density(out) - log_density(start_out)
     if not beats_start(gain, level):
         net.module_.load_state_dict(start)
         return 0, n_epochs
